@@ -1,0 +1,154 @@
+"""Reading a writer's sample folder without ever crashing or losing anything.
+
+Why so careful: the folder is the user's own, full of whatever they keep there — editor swap files,
+exported PDFs, Windows-1252 notes from years ago, a symlink that points at its parent. Every file
+is either read or skipped with one clear reason, reported once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from inkmod.style.markup import Format, format_for_path
+
+MAX_SAMPLE_BYTES = 5 * 1024 * 1024
+TEXT_SUFFIXES = frozenset(
+    {".md", ".markdown", ".mdx", ".txt", ".text", ".rst", ".rest", ".tex", ".latex", ""}
+)
+_FALLBACK_ENCODINGS = ("cp1252",)
+
+
+@dataclass(frozen=True)
+class SampleText:
+    """A readable sample: its text, markup format and the encoding it was decoded with."""
+
+    path: Path
+    text: str
+    fmt: Format
+    encoding: str
+
+
+class SkipSample(Exception):
+    """A file that is not used, with the reason in plain words."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class SamplesFolderError(Exception):
+    """The samples folder itself cannot be used."""
+
+
+def is_ignored_path(path: Path) -> bool:
+    """Hidden files and editor/OS droppings that are never samples."""
+    name = path.name
+    return (
+        name.startswith(".")
+        or name.endswith(("~", ".swp", ".swo", ".swx", ".tmp", ".bak", ".part", ".crdownload"))
+        or (name.startswith("#") and name.endswith("#"))
+        or name in {"4913", "Thumbs.db", "desktop.ini"}
+    )
+
+
+def _decode(data: bytes) -> tuple[str, str] | None:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            return None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    for encoding in _FALLBACK_ENCODINGS:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False  # UTF-16 text is full of NUL bytes; decoding decides
+    if b"\x00" in head:
+        return True
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return bool(head) and control / len(head) > 0.05
+
+
+def read_sample(path: Path, max_bytes: int = MAX_SAMPLE_BYTES) -> SampleText:
+    """Read one sample file or raise :class:`SkipSample` saying why it cannot be used."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SkipSample(path, f"cannot read ({exc.strerror or exc})") from None
+    if size > max_bytes:
+        raise SkipSample(path, f"too large ({size:,} bytes; the limit is {max_bytes:,})")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SkipSample(path, f"cannot read ({exc.strerror or exc})") from None
+    if not data.strip():
+        raise SkipSample(path, "empty file")
+    if _looks_binary(data):
+        raise SkipSample(path, "binary file, not text")
+    decoded = _decode(data)
+    if decoded is None:
+        raise SkipSample(path, "not UTF-8, UTF-16 or Windows-1252 text")
+    text, encoding = decoded
+    letters = sum(ch.isalpha() for ch in text[:20000])
+    if letters < 0.3 * min(len(text), 20000):
+        raise SkipSample(path, "does not look like prose (too few letters)")
+    return SampleText(path=path, text=text, fmt=format_for_path(path), encoding=encoding)
+
+
+def iter_sample_files(folder: Path) -> Iterator[Path | SkipSample]:
+    """Every candidate sample file under ``folder``, or a skip for what cannot be visited.
+
+    Symbolic links are followed, but each real directory is visited once, so a link to a parent
+    cannot make the walk loop.
+    """
+    if not folder.exists():
+        raise SamplesFolderError(f"samples folder not found: {folder}")
+    if not folder.is_dir():
+        raise SamplesFolderError(f"not a folder: {folder}")
+    seen: set[tuple[int, int]] = set()
+    errors: list[SkipSample] = []
+
+    def on_error(exc: OSError) -> None:
+        errors.append(SkipSample(Path(exc.filename or folder), f"cannot list ({exc.strerror})"))
+
+    for root, dirs, files in os.walk(folder, followlinks=True, onerror=on_error):
+        root_path = Path(root)
+        try:
+            st = root_path.stat()
+        except OSError:
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            errors.append(SkipSample(root_path, "symbolic link loop (folder already visited)"))
+            dirs[:] = []
+            continue
+        seen.add(key)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = root_path / name
+            if is_ignored_path(path):
+                continue
+            if path.suffix.lower() not in TEXT_SUFFIXES:
+                yield SkipSample(path, f"not a text format InkMod reads ({path.suffix})")
+                continue
+            if not path.exists():
+                yield SkipSample(path, "broken symbolic link")
+                continue
+            yield path
+    yield from errors

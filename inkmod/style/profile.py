@@ -1,0 +1,315 @@
+"""The style profile: sufficient statistics per sample document, plus the writer's calibration.
+
+Why per-document statistics: editing, adding or deleting one sample file must update the profile in
+time proportional to that file (the daemon does it on every save), and two profiles must merge.
+The profile therefore keeps each document's counts, their running total, and a bounded sample of
+each document's paragraph features, from which leave-one-document-out calibration is recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import statistics
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from inkmod.style import features as ft
+from inkmod.style.drift import (
+    COMPONENTS,
+    MIN_WORDS,
+    Calibration,
+    ComponentCalibration,
+    DriftResult,
+    combine,
+    drift,
+    surprises,
+)
+from inkmod.style.features import DocumentStats, ParagraphFeatures, paragraph_features
+from inkmod.style.tokens import Paragraph, parse_paragraph
+from inkmod.style.view import Excluded, ProfileView
+
+SCHEMA_VERSION = 1
+CALIBRATION_PARAGRAPHS_PER_DOC = 120  # bounds calibration cost on very long samples
+CALIBRATION_WORDS = 150  # long paragraphs are cut into passages of about this many words
+
+
+@dataclass
+class DocumentEntry:
+    """One sample document's statistics and its calibration paragraphs."""
+
+    stats: DocumentStats
+    paragraphs: list[ParagraphFeatures]
+    digest: str
+    words: int
+    added_at: float = field(default_factory=time.time)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stats": self.stats.to_dict(),
+            "paragraphs": [p.to_dict() for p in self.paragraphs],
+            "digest": self.digest,
+            "words": self.words,
+            "added_at": self.added_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DocumentEntry:
+        return cls(
+            stats=DocumentStats.from_dict(data["stats"]),
+            paragraphs=[ParagraphFeatures.from_dict(p) for p in data["paragraphs"]],
+            digest=str(data["digest"]),
+            words=int(data["words"]),
+            added_at=float(data["added_at"]),
+        )
+
+
+def prose_paragraphs(text: str, fmt: str) -> list[Paragraph]:
+    """Parse the prose paragraphs of a marked-up document (headings are not prose)."""
+    from inkmod.style.markup import extract_prose
+
+    blocks = extract_prose(text, fmt)  # type: ignore[arg-type]
+    return [parse_paragraph(b.text) for b in blocks if b.kind != "heading"]
+
+
+def _calibration_passages(paragraphs: list[Paragraph]) -> list[ParagraphFeatures]:
+    """Passages of roughly paragraph size for calibration.
+
+    Short paragraphs are joined and long ones cut at sentence boundaries so that the writer's
+    spread is measured on passages the size the editor will judge.
+    """
+    passages: list[ParagraphFeatures] = []
+    pending: list[str] = []
+    pending_words = 0
+    for paragraph in paragraphs:
+        for sentence in paragraph.sentences:
+            pending.append(paragraph.text[sentence.start : sentence.end])
+            pending_words += len(sentence.words)
+            if pending_words >= CALIBRATION_WORDS:
+                passages.append(paragraph_features(parse_paragraph(" ".join(pending))))
+                pending, pending_words = [], 0
+        if pending_words >= MIN_WORDS * 2:
+            passages.append(paragraph_features(parse_paragraph(" ".join(pending))))
+            pending, pending_words = [], 0
+    if pending_words >= MIN_WORDS:
+        passages.append(paragraph_features(parse_paragraph(" ".join(pending))))
+    if len(passages) > CALIBRATION_PARAGRAPHS_PER_DOC:
+        step = len(passages) / CALIBRATION_PARAGRAPHS_PER_DOC
+        passages = [passages[int(i * step)] for i in range(CALIBRATION_PARAGRAPHS_PER_DOC)]
+    return passages
+
+
+def make_entry(text: str, fmt: str) -> DocumentEntry:
+    """Analyse one document into a profile entry (the per-file work of training)."""
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return entry_from_paragraphs(prose_paragraphs(text, fmt), digest)
+
+
+def entry_from_paragraphs(paragraphs: list[Paragraph], digest: str) -> DocumentEntry:
+    """A profile entry from already-parsed prose paragraphs."""
+    stats = ft.document_stats(paragraphs)
+    return DocumentEntry(
+        stats=stats,
+        paragraphs=_calibration_passages(paragraphs),
+        digest=digest,
+        words=stats.n_words,
+    )
+
+
+class StyleProfile:
+    """A writer's style: per-document sufficient statistics, their total, and calibration."""
+
+    def __init__(self, name: str = "default", samples_dir: str | None = None) -> None:
+        self.name = name
+        self.samples_dir = samples_dir
+        self.documents: dict[str, DocumentEntry] = {}
+        self.totals = DocumentStats()
+        self.calibration: Calibration | None = None
+        self.created_at = time.time()
+        self.updated_at = self.created_at
+        # Written by the training loop (learned rules, exemplar weights, generation settings).
+        self.learned: dict[str, Any] = {}
+        self._view: ProfileView | None = None
+        self._top_fw: list[str] | None = None
+
+    # -- documents ---------------------------------------------------------------------------
+    def add_document(self, doc_id: str, text: str, fmt: str = "plaintext") -> bool:
+        """Add (or replace) one document. Returns False when the content is unchanged."""
+        existing = self.documents.get(doc_id)
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        if existing and existing.digest == digest:
+            return False
+        self.add_entry(doc_id, make_entry(text, fmt))
+        return True
+
+    def add_entry(self, doc_id: str, entry: DocumentEntry) -> None:
+        """Add a pre-computed entry (training analyses files in worker processes)."""
+        if doc_id in self.documents:
+            self.totals.subtract(self.documents[doc_id].stats)
+        self.documents[doc_id] = entry
+        self.totals.add(entry.stats)
+        self._changed()
+
+    def remove_document(self, doc_id: str) -> bool:
+        """Forget one document; False if it was not part of the profile."""
+        entry = self.documents.pop(doc_id, None)
+        if entry is None:
+            return False
+        self.totals.subtract(entry.stats)
+        self._changed()
+        return True
+
+    def document_ids(self) -> list[str]:
+        return sorted(self.documents)
+
+    def merge(self, other: StyleProfile) -> StyleProfile:
+        """A new profile holding both profiles' documents (ids prefixed on collision)."""
+        merged = StyleProfile(self.name, self.samples_dir)
+        for source in (self, other):
+            for doc_id, entry in source.documents.items():
+                key = doc_id if doc_id not in merged.documents else f"{source.name}:{doc_id}"
+                merged.add_entry(key, entry)
+        merged.recalibrate()
+        return merged
+
+    def _changed(self) -> None:
+        self.updated_at = time.time()
+        self._view = None
+        self._top_fw = None
+
+    # -- scoring -----------------------------------------------------------------------------
+    @property
+    def view(self) -> ProfileView:
+        if self._view is None:
+            self._view = ProfileView(self.totals)
+        return self._view
+
+    def top_function_words(self) -> list[str]:
+        if self._top_fw is None:
+            from inkmod.style.drift import _top_function_words
+
+            self._top_fw = _top_function_words(self.view)
+        return self._top_fw
+
+    def score_features(self, features: ParagraphFeatures) -> DriftResult:
+        """Drift of one paragraph's features against the whole profile."""
+        return drift(
+            features, self.view, self.calibration, top_function_words=self.top_function_words()
+        )
+
+    def score_text(self, paragraph_text: str) -> DriftResult:
+        """Drift of one paragraph of plain prose."""
+        return self.score_features(paragraph_features(parse_paragraph(paragraph_text)))
+
+    def recalibrate(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Measure the writer's own variation by leave-one-document-out scoring.
+
+        With a single document, each passage is left out of the profile on its own instead
+        (leave-one-paragraph-out), which understates the spread a little but still works.
+        """
+        raw: dict[str, list[float]] = {name: [] for name in COMPONENTS}
+        samples: list[dict[str, float]] = []
+        entries = list(self.documents.values())
+        single = len(entries) == 1
+        for index, entry in enumerate(entries):
+            doc_view = (
+                None if single else ProfileView(self.totals, Excluded.of_document(entry.stats))
+            )
+            for passage in entry.paragraphs:
+                view = doc_view or ProfileView(self.totals, Excluded.of_paragraph(passage))
+                values = surprises(passage, view).values
+                samples.append(values)
+                for name in COMPONENTS:
+                    raw[name].append(values[name])
+            if progress:
+                progress(index + 1, len(entries))
+        if len(samples) < 3:
+            self.calibration = None
+            return
+        components = {name: _robust(values) for name, values in raw.items()}
+        draft = Calibration(components, 0.0, 1.0, len(samples))
+        combined = [combine(values, draft)[0] for values in samples]
+        centre = _robust(combined)
+        self.calibration = Calibration(components, centre.median, centre.spread, len(samples))
+        self._changed()
+
+    # -- figures -----------------------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        """The spec's training stats, derived from the counts."""
+        stats = self.totals
+        phrases = ft.common_phrases(stats)
+        tone = ft.tone_markers(stats)
+        patterns = sum(1 for c in stats.phrases.values() if c >= 2) + sum(
+            1 for c in stats.openers.values() if c >= 2
+        )
+        return {
+            "vocabulary_size": ft.vocabulary(stats)["vocabulary_size"],
+            "common_phrases": [p for p, _ in phrases],
+            "tone_markers": {k: round(v, 2) for k, v in tone["per_1000_words"].items()},
+            "pattern_count": patterns,
+            "tone_diversity": round(ft.tone_diversity(stats), 4),
+            "style_score": round(self.style_score(), 4),
+            "documents": len(self.documents),
+            "words": stats.n_words,
+        }
+
+    def style_score(self) -> float:
+        """How consistent the writer's own paragraphs are (0–1): 1 minus their median drift.
+
+        A scattered sample folder (several voices mixed) gives a low figure, a warning that
+        drift scores against it will be blunt.
+        """
+        if not self.calibration:
+            return 0.0
+        spreads = [c.spread for c in self.calibration.components.values()]
+        medians = [abs(c.median) for c in self.calibration.components.values()]
+        ratio = statistics.fmean(s / (s + m + 1e-9) for s, m in zip(spreads, medians, strict=True))
+        return max(0.0, min(1.0, 1.0 - ratio))
+
+    def analyses(self) -> dict[str, Any]:
+        """All analyses of the whole profile, for `inkmod profile show` and the style prompt."""
+        stats = self.totals
+        return {
+            "vocabulary": ft.vocabulary(stats),
+            "sentences": ft.sentence_patterns(stats),
+            "paragraphs": ft.paragraph_structure(stats),
+            "tone": ft.tone_markers(stats),
+            "phrases": ft.common_phrases(stats),
+            "punctuation": ft.punctuation(stats),
+            "char_ngrams": ft.char_ngrams(stats),
+        }
+
+    # -- persistence (see storage.py for files) ----------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA_VERSION,
+            "name": self.name,
+            "samples_dir": self.samples_dir,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "documents": {k: v.to_dict() for k, v in self.documents.items()},
+            "calibration": self.calibration.to_dict() if self.calibration else None,
+            "learned": self.learned,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StyleProfile:
+        profile = cls(str(data["name"]), data.get("samples_dir"))
+        for doc_id, entry in data["documents"].items():
+            profile.add_entry(doc_id, DocumentEntry.from_dict(entry))
+        cal = data.get("calibration")
+        profile.calibration = Calibration.from_dict(cal) if cal else None
+        profile.created_at = float(data["created_at"])
+        profile.updated_at = float(data["updated_at"])
+        profile.learned = dict(data.get("learned") or {})
+        return profile
+
+
+def _robust(values: Iterable[float]) -> ComponentCalibration:
+    """Median and a robust spread (scaled MAD, floored so that it never divides by zero)."""
+    data = sorted(values)
+    median = statistics.median(data)
+    mad = statistics.median(abs(v - median) for v in data) * 1.4826
+    spread = max(mad, 0.05 * abs(median), 1e-3)
+    return ComponentCalibration(median, spread)

@@ -1,0 +1,125 @@
+"""Tokenisation of prose into paragraphs, sentences and words, keeping offsets.
+
+Why our own tokenizer: the engine must run with no model and no heavy NLP dependency, fast enough to
+rescore a paragraph on every keystroke, and every token must keep its offset so the editor can point
+at it. Regular expressions (implemented in C) do the per-character work.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from inkmod.style.lexicons import ABBREVIATIONS
+
+# Curly apostrophes are folded to "'" so "don’t" and "don't" count as the same word.
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
+
+WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d+(?:[.,:]\d+)*", re.UNICODE)
+# A sentence ends at . ! ? or … (possibly repeated), followed by closing quotes/brackets and space.
+_SENTENCE_END_RE = re.compile(r"(?:[.!?…]+|[:;]—)[\"'”’)\]]*(?=\s+|$)")
+PUNCTUATION_RE = re.compile(r"[;:,!?()\"“”'‘’—–\-…]|\.\.\.|\.")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence: its words (original case) and its [start, end) span in the paragraph text."""
+
+    start: int
+    end: int
+    words: tuple[str, ...]
+    terminator: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph of prose, split into sentences."""
+
+    text: str
+    sentences: tuple[Sentence, ...]
+    words: tuple[str, ...] = field(repr=False)
+
+    @property
+    def word_count(self) -> int:
+        return len(self.words)
+
+
+def normalise(text: str) -> str:
+    """Fold typographic apostrophes so spelling variants of one word count together."""
+    return text.translate(_APOSTROPHES)
+
+
+def words_of(text: str) -> list[str]:
+    """All words in ``text`` (contractions kept whole, apostrophes folded)."""
+    return WORD_RE.findall(normalise(text))
+
+
+def _is_abbreviation(text: str, end: int) -> bool:
+    """True when the full stop at ``end - 1`` belongs to an abbreviation or an initial."""
+    start = end - 1
+    while start > 0 and (text[start - 1].isalpha() or text[start - 1] == "."):
+        start -= 1
+    token = text[start : end - 1].lower()
+    if not token:
+        return False
+    return token in ABBREVIATIONS or (len(token) == 1 and token.isalpha() and text[start].isupper())
+
+
+def split_sentences(text: str) -> list[tuple[int, int, str]]:
+    """Split paragraph text into ``(start, end, terminator)`` sentence spans.
+
+    A full stop after an abbreviation ("Mr.", "e.g.") or an initial does not end a sentence,
+    nor does one followed by a lower-case word (a mid-sentence abbreviation we did not list).
+    """
+    spans: list[tuple[int, int, str]] = []
+    start = 0
+    length = len(text)
+    for match in _SENTENCE_END_RE.finditer(text):
+        end = match.end()
+        mark = match.group(0)
+        if (
+            mark.startswith(".")
+            and len(mark.rstrip("\"'”’)]")) == 1
+            and _is_abbreviation(text, match.start() + 1)
+        ):
+            continue
+        following = text[end:].lstrip()
+        if following and following[0].islower():
+            continue
+        if text[start:end].strip():
+            spans.append((start, end, mark.strip("\"'”’)]")))
+        start = end
+    if start < length and text[start:].strip():
+        spans.append((start, length, ""))
+    trimmed: list[tuple[int, int, str]] = []
+    for s, e, t in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        trimmed.append((s, e, t))
+    return trimmed
+
+
+def parse_paragraph(text: str) -> Paragraph:
+    """Split one paragraph's text into sentences and words."""
+    folded = normalise(text)
+    sentences: list[Sentence] = []
+    all_words: list[str] = []
+    for start, end, terminator in split_sentences(folded):
+        words = tuple(WORD_RE.findall(folded, start, end))
+        if not words:
+            continue
+        sentences.append(Sentence(start, end, words, terminator))
+        all_words.extend(words)
+    return Paragraph(text=text, sentences=tuple(sentences), words=tuple(all_words))
+
+
+def split_plain_paragraphs(text: str) -> list[str]:
+    """Paragraphs of plain text: blocks separated by blank lines, inner newlines joined."""
+    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n"))
+    return [" ".join(block.split()) for block in blocks if block.strip()]
+
+
+def count_words(paragraphs: Iterable[Paragraph]) -> int:
+    """Total words across paragraphs."""
+    return sum(p.word_count for p in paragraphs)
