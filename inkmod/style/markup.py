@@ -8,23 +8,47 @@ those offsets into LSP ``(line, character)`` positions.
 
 Shared design rules (each one exists so that a diagnostic can always be mapped back):
 
-* Characters copied from the source map to their own offset. A *synthesised* character (the one space
-  a run of whitespace or a line break collapses to, ``~`` in LaTeX, ``---`` turned into ``—``, an
-  HTML entity) maps to the source offset of the first character it replaces, so ``char_map`` is
+* Characters copied from the source map to their own offset. A *synthesised* character (the one
+  space a run of whitespace or a line break collapses to, ``~`` in LaTeX, ``---`` turned into ``—``,
+  an HTML entity) maps to the source offset of the first character it replaces, so ``char_map`` is
   monotonically non-decreasing within a block.
 * Markup that is not prose is dropped together with its content: code (fenced, indented, inline),
   math, tables, HTML blocks, directives, front matter, URLs, citations and cross-references.
 * Footnote bodies are prose the author wrote but not part of the sentence that references them, so
   in every format a footnote becomes its *own* ``"paragraph"`` block (Markdown ``[^x]: text``, rST
   ``.. [1] text``, LaTeX ``\\footnote{text}``). The reference marker itself is removed. A LaTeX
-  footnote block is emitted right after the block that contains the ``\\footnote``, so blocks stay
-  ordered by ``source_start`` (its range lies inside that block's range).
+  footnote's range lies inside the range of the block that contains the ``\\footnote``; blocks are
+  always returned ordered by ``source_start``.
 * The parsers are deliberately small approximations of CommonMark, docutils and TeX: an editor
   sends half-typed documents on every keystroke, so they are total (nothing raises; an unterminated
   fence is code until the end of the document, unterminated LaTeX math or arguments end at the next
   blank line) and linear-ish in time. As a last line of defence :func:`extract_prose` falls back to
   plain-text paragraphs if a parser ever fails, because a crashing language server is worse than a
   coarse diagnostic.
+
+Per-format decisions:
+
+* Markdown: link text is kept, URLs, autolinks, images (alt text included) and footnote references
+  are dropped; ``<br>`` becomes a space; entities are decoded; a whole contiguous list is one
+  ``"list"`` block (a new bullet character starts a new list, as in CommonMark); everything inside
+  a block quote is ``"quote"``.
+* reStructuredText: every explicit markup block (directives, admonitions included, comments,
+  targets, substitution definitions) is skipped -- one simple rule -- except footnotes/citations.
+  Roles keep their text (``:ref:`Title <x>``` -> ``Title``, ``:meth:`~a.b``` -> ``b``) except the
+  code and math roles (``math code literal samp kbd raw eq``). Field lists are ``"list"`` blocks of
+  their bodies (field names are metadata). A definition list gives its term and its definition as
+  separate blocks.
+* LaTeX: only the ``document`` body, if there is one. ``\\texttt`` and ``\\verb`` are code, so they
+  are dropped like citations, references, labels, URLs and graphics; ``\\href`` keeps its text;
+  ``\\emph``, ``\\textbf`` and unknown commands are dropped but the text of their ``{..}`` groups is
+  kept. Math, floats (with their captions), tabulars and verbatim-like environments are dropped;
+  ``quote``/``quotation``/``verse`` give ``"quote"`` blocks, ``itemize``/``enumerate``/
+  ``description`` one ``"list"`` block (an ``\\item[label]`` keeps its label). Typography becomes
+  the characters it prints (`` `` `` -> “, ``''`` -> ”, ``--`` -> –, ``---`` -> —, ``~`` -> space,
+  accents composed); a lone ``'`` stays an apostrophe. Unlike TeX, a space after a control word is
+  kept: ``\\LaTeX is`` means "LaTeX is" to its author.
+* Plain text: paragraphs split at blank lines; the ``gitcommit`` and ``asciidoc`` keywords of
+  :func:`extract_prose` add those dialects.
 
 Only the standard library is used, so the engine runs without any markup dependency.
 """
@@ -53,8 +77,8 @@ Format = Literal["markdown", "restructuredtext", "latex", "plaintext"]
 
 # A [start, end) range of the source (for lines: the content without its line terminator).
 _Seg: TypeAlias = tuple[int, int]
-# A block before inline processing: its kind and groups of segments. Each group is inline-parsed on
-# its own (so emphasis cannot run from one list item into the next) and groups are joined by a space.
+# A block before inline processing: its kind and groups of segments. Each group is inline-parsed
+# on its own (so emphasis cannot run from one list item into the next); a space joins the groups.
 _Raw: TypeAlias = tuple[str, list[list[_Seg]]]
 # An inline output operation on a "virtual" text: copy v[a:b] (text None) or emit a synthesised
 # string standing for v[a:b].
@@ -63,11 +87,15 @@ _Op: TypeAlias = tuple[int, int, str | None]
 # Nesting deeper than this (quotes in lists in quotes ...) is flattened instead of recursed into, so
 # a pathological document cannot exhaust the interpreter stack.
 _MAX_DEPTH = 32
+# How far down the stack of potential emphasis openers a closer looks (CommonMark bounds this
+# search differently, with the same aim: no quadratic time on runs of delimiters).
+_MAX_OPENER_SEARCH = 64
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 # Whitespace runs that need rewriting: two or more characters, or one that is not a plain space.
 _WS_RUN = re.compile(r"\s(?:\s+|(?<! ))")
+_HSPACE = re.compile(r"[ \t]*")
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
@@ -248,7 +276,7 @@ def _content_start(source: str) -> int:
 
 
 def _split_lines(src: str, start: int) -> list[_Seg]:
-    """Content ranges of the lines of ``src`` (terminators ``\\r\\n``, ``\\r``, ``\\n`` as in LSP)."""
+    """Content ranges of the lines of ``src``; line breaks are CRLF, CR and LF, as in LSP."""
     lines: list[_Seg] = []
     pos = start
     for m in _NEWLINE.finditer(src, start):
@@ -261,39 +289,43 @@ def _split_lines(src: str, start: int) -> list[_Seg]:
 
 def _indent(src: str, s: int, e: int) -> tuple[int, int]:
     """Indentation width in columns (tab stops of 4) and the offset of the first non-blank char."""
+    m = _HSPACE.match(src, s, e)
+    p = m.end() if m is not None else s
+    if src.find("\t", s, p) < 0:
+        return p - s, p
     col = 0
-    p = s
-    while p < e:
-        c = src[p]
-        if c == " ":
-            col += 1
-        elif c == "\t":
-            col += 4 - col % 4
-        else:
-            break
-        p += 1
+    for k in range(s, p):
+        col = col + 4 - col % 4 if src[k] == "\t" else col + 1
     return col, p
 
 
 def _strip_cols(src: str, s: int, e: int, n: int) -> int:
     """Offset after removing up to ``n`` columns of indentation from the line ``[s, e)``."""
+    m = _HSPACE.match(src, s, e)
+    p = m.end() if m is not None else s
+    if src.find("\t", s, p) < 0:
+        return min(p, s + max(n, 0))
     col = 0
-    p = s
-    while p < e and col < n:
-        c = src[p]
-        if c == " ":
-            col += 1
-        elif c == "\t":
-            col += 4 - col % 4
-        else:
-            break
-        p += 1
-    return p
+    k = s
+    while k < p and col < n:
+        col = col + 4 - col % 4 if src[k] == "\t" else col + 1
+        k += 1
+    return k
 
 
 def _blank(src: str, p: int, e: int) -> bool:
     """Is ``[p, e)`` (a line after its indentation) empty or whitespace only?"""
     return p >= e or (src[p].isspace() and src[p:e].isspace())
+
+
+def _flatten(src: str, lines: list[_Seg]) -> list[_Seg]:
+    """Non-blank lines without their indentation: the fallback for nesting beyond _MAX_DEPTH."""
+    segs: list[_Seg] = []
+    for s, e in lines:
+        p = _indent(src, s, e)[1]
+        if not _blank(src, p, e):
+            segs.append((p, e))
+    return segs
 
 
 def _rstrip_end(src: str, s: int, e: int) -> int:
@@ -333,23 +365,37 @@ class _Virtual:
         return self.sstarts[k] + d if d < self.lens[k] else self.ends[k]
 
     def emit(self, builder: _Builder, ops: list[_Op]) -> None:
+        """Append the output of ``ops`` to ``builder``.
+
+        A joining ``\\n`` is copied as a space (mapped to the line terminator), which saves
+        :meth:`_Builder.finish` from rewriting every line break of a wrapped paragraph.
+        """
         v = self.v
         parts = builder.parts
         offsets = builder.offsets
         vstarts, sstarts, lens, ends = self.vstarts, self.sstarts, self.lens, self.ends
-        single = len(vstarts) == 1
+        if len(vstarts) == 1:
+            base = sstarts[0]
+            for a, b, t in ops:
+                if b <= a:
+                    continue
+                if t is None:
+                    parts.append(v[a:b])
+                    offsets.extend(range(base + a, base + b))
+                else:
+                    builder.synth(t, base + a, base + b)
+            return
+        last = len(vstarts) - 1
+        k = 0
         for a, b, t in ops:
             if b <= a:
                 continue
             if t is not None:
                 builder.synth(t, self.source(a), self.source(b - 1) + 1)
                 continue
-            parts.append(v[a:b])
-            if single:
-                base = sstarts[0]
-                offsets.extend(range(base + a, base + b))
-                continue
-            k = bisect_right(vstarts, a) - 1
+            parts.append(v[a:b].replace("\n", " "))
+            if not vstarts[k] <= a or (k < last and a >= vstarts[k + 1]):
+                k = bisect_right(vstarts, a) - 1
             while a < b:
                 vs = vstarts[k]
                 seg_end = vs + lens[k]
@@ -375,11 +421,10 @@ _MD_HR = re.compile(r"([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _MD_ITEM = re.compile(r"(?:[-+*]|(\d{1,9})[.)])(?=[ \t]|$)")
 _MD_REFDEF = re.compile(r"\[((?:[^\\\[\]]|\\.){1,999})\]:")
 _MD_TABLE_DELIM = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
+_MD_FRONT_MATTER_KEY = re.compile(r"[ \t]*(?:#|\[|[^\s:=][^:=]*[:=])")
 _MD_TASK = re.compile(r"\[[ xX]\](?=[ \t]|$)")
 _TAG_NAME = r"[A-Za-z][A-Za-z0-9-]*"
-_ATTRIBUTE = (
-    r"(?:\s+[A-Za-z_:][A-Za-z0-9_.:-]*(?:\s*=\s*(?:[^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)"
-)
+_ATTRIBUTE = r"(?:\s+[A-Za-z_:][A-Za-z0-9_.:-]*(?:\s*=\s*(?:[^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)"
 _OPEN_TAG = rf"<{_TAG_NAME}{_ATTRIBUTE}*\s*/?>"
 _CLOSE_TAG = rf"</{_TAG_NAME}\s*>"
 _MD_HTML_1 = re.compile(r"<(?:script|pre|style|textarea)(?=[ \t>]|$)", re.IGNORECASE)
@@ -401,6 +446,7 @@ _MD_HTML_END: dict[int, re.Pattern[str]] = {
     5: re.compile(r"\]\]>"),
 }
 _MD_SPECIAL = re.compile(r"[\\`*_~\[!<&]")
+_MD_SIMPLE_EMPHASIS = re.compile(r"(\*{1,2})(?=[^\s*])([^\\`*_~\[!<&]*?[^\s\\`*_~\[!<&])\1(?!\*)")
 _MD_INLINE_HTML = re.compile(
     r"<!--[\s\S]*?-->"
     r"|<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>"
@@ -456,8 +502,9 @@ class _Markdown:
     def _front_matter(self, lines: list[_Seg]) -> int:
         """Number of lines of YAML (``---``) or TOML (``+++``) front matter at the top.
 
-        The line after the opener must not be blank, so that a document that merely starts with a
-        thematic break is not swallowed up to the next one.
+        The line after the opener must look like a key (``title: x``, ``title = "x"``, ``[table]``
+        or a ``#`` comment), so that a document that merely starts with a thematic break is not
+        swallowed up to the next one.
         """
         src = self.src
         if len(lines) < 2:
@@ -466,8 +513,7 @@ class _Markdown:
         first = src[s:e].rstrip()
         if first not in ("---", "+++"):
             return 0
-        s1, e1 = lines[1]
-        if _blank(src, s1, e1):
+        if not _MD_FRONT_MATTER_KEY.match(src, *lines[1]):
             return 0
         closers = ("---", "...") if first == "---" else ("+++",)
         for k in range(1, len(lines)):
@@ -568,7 +614,7 @@ class _Markdown:
                 para.clear()
 
         if depth > _MAX_DEPTH:
-            para.extend((p, e) for s, e in lines for p in (_indent(src, s, e)[1],) if p < e)
+            para.extend(_flatten(src, lines))
             flush()
             return out
 
@@ -614,7 +660,7 @@ class _Markdown:
                     continue
             if c == ">":
                 flush()
-                i = self._quote(lines, i, depth, out)
+                i = max(i + 1, self._quote(lines, i, depth, out))  # always make progress
                 continue
             if c in "-*_" and _MD_HR.match(src, p, e):
                 flush()
@@ -627,13 +673,13 @@ class _Markdown:
                     or (not _blank(src, m.end(), e) and m.group(1) in (None, "1", "01", "001"))
                 ):
                     flush()
-                    i = self._list(lines, i, depth, out)
+                    i = max(i + 1, self._list(lines, i, depth, out))  # always make progress
                     continue
             if c == "<":
                 html_kind = self._html_start(p, e, bool(para))
                 if html_kind is not None:
                     flush()
-                    i = self._skip_html(lines, i, html_kind)
+                    i = max(i + 1, self._skip_html(lines, i, html_kind))  # always make progress
                     continue
             if c == "[" and not para:
                 m = _MD_REFDEF.match(src, p, e)
@@ -768,7 +814,7 @@ class _Markdown:
 class _Delim:
     """A run of ``*``, ``_`` or ``~`` that may open or close emphasis (CommonMark "delimiter")."""
 
-    __slots__ = ("active", "can_close", "can_open", "ch", "end", "index", "left", "right", "start")
+    __slots__ = ("can_close", "can_open", "ch", "end", "index", "left", "right", "start")
 
     def __init__(
         self, index: int, ch: str, start: int, end: int, can_open: bool, can_close: bool
@@ -779,35 +825,31 @@ class _Delim:
         self.end = end
         self.can_open = can_open
         self.can_close = can_close
-        self.active = True
         self.left = 0  # characters consumed from the left (as a closer)
         self.right = 0  # characters consumed from the right (as an opener)
-
 
 
 def _process_emphasis(ops: list[_Op], delims: list[_Delim]) -> None:
     """Match delimiter runs (simplified CommonMark algorithm) and drop the matched characters.
 
     Unmatched delimiters stay in the text, so ``2 * 3`` or a stray ``_`` survive as the author typed
-    them.
+    them. Potential openers wait on one stack per character; a match discards every opener between
+    the pair, and the search for an opener looks at most ``_MAX_OPENER_SEARCH`` entries down, so a
+    paragraph of thousands of delimiters stays linear.
     """
-    for ci, closer in enumerate(delims):
-        if not closer.can_close:
-            continue
+    stacks: dict[str, list[_Delim]] = {"*": [], "_": [], "~": []}
+    for closer in delims:
         ch = closer.ch
         c_len = closer.end - closer.start
-        c_rem = c_len - closer.left - closer.right
-        while c_rem > 0:
+        c_rem = c_len
+        stack = stacks[ch]
+        while closer.can_close and c_rem > 0 and stack:
             found = -1
             o_rem = 0
-            for oi in range(ci - 1, -1, -1):
-                o = delims[oi]
-                if not o.active or o.ch != ch or not o.can_open:
-                    continue
+            for k in range(len(stack) - 1, max(-1, len(stack) - 1 - _MAX_OPENER_SEARCH), -1):
+                o = stack[k]
                 o_len = o.end - o.start
                 o_rem = o_len - o.left - o.right
-                if o_rem <= 0:
-                    continue
                 if ch == "~":
                     if o_rem != c_rem:
                         continue
@@ -817,19 +859,23 @@ def _process_emphasis(ops: list[_Op], delims: list[_Delim]) -> None:
                     and (o_len % 3 or c_len % 3)
                 ):
                     continue
-                found = oi
+                found = k
                 break
             if found < 0:
                 break
-            if ch == "~":
-                use = o_rem
-            else:
-                use = 2 if o_rem >= 2 and c_rem >= 2 else 1
-            delims[found].right += use
+            opener = stack[found]
+            # Strikethrough consumes whole runs; emphasis takes two (strong) or one at a time.
+            use = o_rem if ch == "~" else (2 if o_rem >= 2 and c_rem >= 2 else 1)
+            opener.right += use
             closer.left += use
             c_rem -= use
-            for k in range(found + 1, ci):
-                delims[k].active = False
+            for other in stacks.values():  # delimiters inside the pair can no longer match
+                while other and other[-1].start > opener.start:
+                    other.pop()
+            if o_rem == use:
+                stack.pop()
+        if c_rem > 0 and closer.can_open:
+            stack.append(closer)
     for d in delims:
         ops[d.index] = (d.start + d.left, d.end - d.right, None)
 
@@ -970,6 +1016,26 @@ class _MdInline:
                         k += 1
                     pos = k
                 continue
+            if c == "*":
+                # Fast path for the common "*word*" / "**some words**": no other markup inside,
+                # and an opening run that cannot also close (so it cannot pair with an earlier
+                # opener). The delimiter algorithm below would pair exactly these two runs.
+                simple = _MD_SIMPLE_EMPHASIS.match(v, j, b)
+                if simple is not None:
+                    k = simple.end(1)
+                    ce = simple.end(2)
+                    prev = v[j - 1] if j > a else " "
+                    after = v[simple.end()] if simple.end() < b else " "
+                    first_p = _is_punct(v[k])
+                    prev_p = _is_punct(prev)
+                    if (prev.isspace() or (prev_p and not first_p)) and (
+                        not _is_punct(v[ce - 1]) or after.isspace() or _is_punct(after)
+                    ):
+                        if j > text_start:
+                            ops.append((text_start, j, None))
+                        ops.append((k, ce, None))
+                        pos = text_start = simple.end()
+                        continue
             if c in "*_~":
                 k = j + 1
                 while k < b and v[k] == c:
@@ -1069,18 +1135,42 @@ _RST_OPEN = r"(?<![^\s'\"(\[{<\-/:‘“’«‹‚„])"
 _RST_CLOSE = r"(?=[\s'\")\]}>\-/:.,;!?\\’”»›]|\Z)"
 _RST_INLINE = re.compile(
     r"(?P<esc>\\[\s\S])"
-    rf"|(?P<lit>{_RST_OPEN}``(?=\S)[\s\S]*?(?<=\S)``{_RST_CLOSE})"
     rf"|(?P<interp>{_RST_OPEN}(?::(?P<r1>[A-Za-z0-9][\w.+:-]*):)?`(?=[^\s`])"
     r"(?P<it>(?:[^`\\]|\\[\s\S])*?)(?<=\S)`"
     rf"(?::(?P<r2>[A-Za-z0-9][\w.+:-]*):|__?)?{_RST_CLOSE})"
-    rf"|(?P<strong>{_RST_OPEN}\*\*(?=\S)(?P<st>(?:[^\\]|\\[\s\S])*?)(?<=\S)\*\*{_RST_CLOSE})"
-    rf"|(?P<emph>{_RST_OPEN}\*(?=[^\s*])(?P<em>(?:[^\\]|\\[\s\S])*?)(?<=\S)\*{_RST_CLOSE})"
     rf"|(?P<fn>{_RST_OPEN}\[(?:\d+|#[\w.-]*|\*|[A-Za-z][\w.-]*)\]_{_RST_CLOSE})"
     rf"|(?P<sub>{_RST_OPEN}\|(?=\S)(?P<sb>[^|]*?)(?<=\S)\|(?:__?)?{_RST_CLOSE})"
     rf"|(?P<tgt>{_RST_OPEN}_`(?P<tg>[^`]+)`{_RST_CLOSE})"
-    rf"|(?P<rn>(?<![\w\\])(?P<rw>[^\W_](?:[\w.+-]*[^\W_])?)__?{_RST_CLOSE})"
+    rf"|(?P<rn>(?<=[^\W_])__?{_RST_CLOSE})"
 )
-_RST_INNER = {"strong": "st", "emph": "em", "sub": "sb", "tgt": "tg"}
+# Inline literals, strong and emphasis may contain anything, so a start-string without an end
+# would make the regex scan to the end of the paragraph -- for every such start. Each has a quick
+# "start" pattern; once the full pattern fails after its start matched, there is no end-string
+# further on, and later starts of that kind are not tried again (keeps it linear).
+_RST_UNBOUNDED: tuple[tuple[str, re.Pattern[str], re.Pattern[str], int], ...] = (
+    (
+        "lit",
+        re.compile(rf"{_RST_OPEN}``(?=\S)"),
+        re.compile(rf"``(?=\S)[\s\S]*?(?<=\S)``{_RST_CLOSE}"),
+        0,
+    ),
+    (
+        "strong",
+        re.compile(rf"{_RST_OPEN}\*\*(?=\S)"),
+        re.compile(rf"\*\*(?=\S)((?:[^\\]|\\[\s\S])*?)(?<=\S)\*\*{_RST_CLOSE}"),
+        1,
+    ),
+    (
+        "emph",
+        re.compile(rf"{_RST_OPEN}\*(?=[^\s*])"),
+        re.compile(rf"\*(?=[^\s*])((?:[^\\]|\\[\s\S])*?)(?<=\S)\*{_RST_CLOSE}"),
+        1,
+    ),
+)
+# Every construct above starts with one of these characters; searching for them first and then
+# matching at that spot is several times faster than letting the alternation scan every position.
+_RST_CANDIDATE = re.compile(r"[\\`*:\[|_]")
+_RST_INNER = {"sub": "sb", "tgt": "tg"}
 # Roles whose content is code or math rather than prose; every other role keeps its text.
 _RST_DROP_ROLES = frozenset({"math", "code", "literal", "samp", "kbd", "raw", "eq"})
 
@@ -1101,12 +1191,40 @@ def _rst_escaped(v: str, a: int, b: int, ops: list[_Op]) -> None:
 
 def _rst_inline(v: str) -> list[_Op]:
     ops: list[_Op] = []
+    text_start = 0
     pos = 0
-    for m in _RST_INLINE.finditer(v):
-        s = m.start()
-        if s > pos:
-            ops.append((pos, s, None))
-        pos = m.end()
+    search = _RST_CANDIDATE.search
+    match = _RST_INLINE.match
+    dead: dict[str, int] = {}  # construct -> a start offset after which it cannot close
+    while True:
+        c = search(v, pos)
+        if c is None:
+            break
+        s = c.start()
+        if v[s] in "`*":
+            unbounded = None
+            for name, start_pattern, pattern, inner in _RST_UNBOUNDED:
+                if s >= dead.get(name, len(v)) or not start_pattern.match(v, s):
+                    continue
+                unbounded = pattern.match(v, s)
+                if unbounded is None:
+                    dead[name] = s
+                    continue
+                if s > text_start:
+                    ops.append((text_start, s, None))
+                pos = text_start = unbounded.end()
+                if inner:
+                    _rst_escaped(v, *unbounded.span(1), ops)
+                break
+            if unbounded is not None:
+                continue
+        m = match(v, s)
+        if m is None:
+            pos = s + 1
+            continue
+        if s > text_start:
+            ops.append((text_start, s, None))
+        pos = text_start = m.end()
         group = m.lastgroup
         if group == "esc":
             if not v[s + 1].isspace():
@@ -1131,11 +1249,10 @@ def _rst_inline(v: str) -> list[_Op]:
         elif group in _RST_INNER:
             a, b = m.span(_RST_INNER[group])
             _rst_escaped(v, a, b, ops)
-        elif group == "rn":
-            ops.append((*m.span("rw"), None))
-        # "lit" (inline literals) and "fn" (footnote references) are dropped.
-    if pos < len(v):
-        ops.append((pos, len(v), None))
+        # "fn" (footnote references) and the trailing "_" of a "rn"
+        # (simple reference name, whose word stays as plain text) are dropped.
+    if text_start < len(v):
+        ops.append((text_start, len(v), None))
     return ops
 
 
@@ -1270,7 +1387,7 @@ class _Rst:
         out: list[_Raw] = []
         n = len(lines)
         if depth > _MAX_DEPTH:
-            segs = [(p, e) for s, e in lines for p in (_indent(src, s, e)[1],) if p < e]
+            segs = _flatten(src, lines)
             return [("paragraph", [segs])] if segs else []
         i = 0
         while i < n:
@@ -1300,13 +1417,13 @@ class _Rst:
                 i = self._skip_literal(lines, i + 1)
                 continue
             if c == ">" and src.startswith(">>>", p):  # doctest block
-                i = self._skip_until_blank(lines, i)
+                i = max(i + 1, self._skip_until_blank(lines, i))  # always make progress
                 continue
             if c == "+" and _RST_GRID.match(src, p, e):
-                i = self._skip_until_blank(lines, i)
+                i = max(i + 1, self._skip_until_blank(lines, i))  # always make progress
                 continue
             if c == "=" and _RST_SIMPLE_TABLE.match(src, p, e):
-                i = self._skip_simple_table(lines, i)
+                i = max(i + 1, self._skip_simple_table(lines, i))  # always make progress
                 continue
             adorn = _RST_ADORN.match(src, p, e)
             if adorn is not None:
@@ -1338,10 +1455,10 @@ class _Rst:
                         continue
             item = _RST_ITEM.match(src, p, e)
             if item is not None and self._is_list(lines, i, item):
-                i = self._list(lines, i, depth, out)
+                i = max(i + 1, self._list(lines, i, depth, out))  # always make progress
                 continue
-            if c == "|" and (p + 1 == t_end or src[p + 1] == " "):
-                i = self._line_block(lines, i, out)
+            if c == "|" and (p + 1 == t_end or src[p + 1].isspace()):
+                i = max(i + 1, self._line_block(lines, i, out))  # always make progress
                 continue
             para: list[_Seg] = []
             while i < n:
@@ -1422,7 +1539,11 @@ class _Rst:
             cols, p = _indent(src, s, e)
             if _blank(src, p, e):
                 break
-            if cols == 0 and src[p] == "|" and (p + 1 == e or src[p + 1] in " \t"):
+            if (
+                cols == 0
+                and src[p] == "|"
+                and (p + 1 >= _rstrip_end(src, p, e) or src[p + 1].isspace())
+            ):
                 para.append((p + 1, e))
             elif cols > 0 and para:
                 para.append((p, e))
@@ -1441,15 +1562,18 @@ _TEX_BEGIN_DOC = re.compile(r"\\begin\s*\{document\}")
 _TEX_END_DOC = re.compile(r"\\end\s*\{document\}")
 _TEX_SPECIAL = re.compile(r"[\\%{}$~`'\-\r\n&]")
 _TEX_CMD = re.compile(r"\\(?:([A-Za-z@]+)\*?|([\s\S]))")
-_TEX_PAR = re.compile(r"(?:\r\n?|\n)(?:[ \t\f\v]*(?:\r\n?|\n))+")
-_TEX_EOL = re.compile(r"\r\n?|\n")
-_TEX_BLANK_LINE = re.compile(r"[ \t\f\v]*(?:\r\n?|\n)")
+# One line break; "\r(?!\n)" so that backtracking cannot split a CRLF into two line breaks.
+_EOL = r"(?:\r\n|\r(?!\n)|\n)"
+_TEX_PAR = re.compile(rf"{_EOL}(?:[ \t\f\v]*{_EOL})+")
+_TEX_EOL = re.compile(_EOL)
+_TEX_BLANK_LINE = re.compile(rf"[ \t\f\v]*{_EOL}")
 _TEX_HSPACE = re.compile(r"[ \t]*")
-_TEX_ARG_SPACE = re.compile(r"[ \t]*(?:(?:\r\n?|\n)[ \t]*)?")
+_TEX_ARG_SPACE = re.compile(rf"[ \t]*(?:{_EOL}[ \t]*)?")
 _TEX_ENV_NAME = re.compile(r"[ \t]*\{([^{}\r\n]*)\}")
-_TEX_PAR_BREAK = r"(?:\r\n?|\n)[ \t\f\v]*(?:\r\n?|\n)"
+_TEX_PAR_BREAK = rf"{_EOL}[ \t\f\v]*{_EOL}"
 _TEX_GROUP_TOKEN = re.compile(rf"\\[\s\S]|%[^\r\n]*|[{{}}]|{_TEX_PAR_BREAK}")
 _TEX_BRACKET_TOKEN = re.compile(rf"\\[\s\S]|%[^\r\n]*|[{{}}\]]|{_TEX_PAR_BREAK}")
+_TEX_MAX_OPTION = 2000
 _TEX_COMMENT_SCAN = re.compile(r"\\[\s\S]|%")
 _TEX_MATH_END: dict[str, re.Pattern[str]] = {
     "$": re.compile(r"\\[\s\S]|\$"),
@@ -1457,6 +1581,12 @@ _TEX_MATH_END: dict[str, re.Pattern[str]] = {
     "\\)": re.compile(r"\\\)|\\[\s\S]"),
     "\\]": re.compile(r"\\\]|\\[\s\S]"),
 }
+
+
+def _names(text: str) -> list[str]:
+    """Split a space-separated list of names (keeps the long tables below readable)."""
+    return text.split()
+
 
 _TEX_SECTIONS = frozenset(
     {
@@ -1479,7 +1609,7 @@ _TEX_SECTIONS = frozenset(
 # citations, cross-references, code, URLs, file inclusion, layout and definitions are not prose.
 _TEX_DROP: dict[str, int] = {
     **dict.fromkeys(
-        (
+        _names(
             "cite citep citet citealt citealp citeauthor citeyear citeyearpar parencite textcite "
             "autocite footcite fullcite nocite supercite smartcite ref eqref autoref cref Cref "
             "pageref nameref vref labelcref label texttt url path nolinkurl includegraphics input "
@@ -1488,17 +1618,17 @@ _TEX_DROP: dict[str, int] = {
             "hypersetup pagestyle thispagestyle pagenumbering graphicspath author date thanks "
             "email affiliation address bibitem ensuremath color glossary markright lstinputlisting "
             "inputminted tag "
-        ).split(),
+        ),
         1,
     ),
     **dict.fromkeys(
-        (
+        _names(
             "setlength addtolength setcounter addtocounter newcommand renewcommand providecommand "
             "newtheorem DeclareMathOperator markboth mintinline newlength"
-        ).split(),
+        ),
         2,
     ),
-    **dict.fromkeys("newenvironment renewenvironment definecolor addcontentsline".split(), 3),
+    **dict.fromkeys(_names("newenvironment renewenvironment definecolor addcontentsline"), 3),
 }
 # Commands whose first arguments are not prose but whose last argument is (``\href{url}{text}``).
 _TEX_DROP_LEADING: dict[str, int] = {
@@ -1518,7 +1648,7 @@ _TEX_DROP_LEADING: dict[str, int] = {
     "multicolumn": 2,
 }
 _TEX_WORDS = frozenset(
-    "LaTeX TeX BibTeX XeTeX LuaTeX XeLaTeX LuaLaTeX pdfTeX pdfLaTeX ConTeXt AmS".split()
+    _names("LaTeX TeX BibTeX XeTeX LuaTeX XeLaTeX LuaLaTeX pdfTeX pdfLaTeX ConTeXt AmS")
 )
 _TEX_SYMBOLS: dict[str, str] = {
     "ldots": "…",
@@ -1566,7 +1696,9 @@ _TEX_SYMBOLS: dict[str, str] = {
     "LaTeXe": "LaTeX2e",
 }
 _TEX_SPACES = frozenset(
-    "quad qquad enspace enskip thinspace space nobreakspace newline linebreak break hfill hfil".split()
+    _names(
+        "quad qquad enspace enskip thinspace space nobreakspace newline linebreak break hfill hfil"
+    )
 )
 _TEX_ACCENTS: dict[str, str] = {
     "'": "\u0301",
@@ -1586,21 +1718,25 @@ _TEX_ACCENTS: dict[str, str] = {
     "b": "\u0331",
 }
 _TEX_VERBATIM_ENVS = frozenset(
-    "verbatim verbatim* Verbatim Verbatim* BVerbatim lstlisting minted comment filecontents "
-    "filecontents*".split()
+    _names(
+        "verbatim verbatim* Verbatim Verbatim* BVerbatim lstlisting minted comment filecontents "
+        "filecontents*"
+    )
 )
 _TEX_SKIP_ENVS = frozenset(
-    (
+    _names(
         "equation equation* align align* alignat alignat* gather gather* multline multline* "
         "flalign flalign* eqnarray eqnarray* math displaymath dmath dmath* split figure figure* "
         "table table* tabular tabular* tabularx tabulary longtable array tikzpicture picture "
         "thebibliography algorithm algorithmic algorithm2e wrapfigure wraptable subfigure "
         "sidewaystable sidewaysfigure code pgfpicture forest"
-    ).split()
+    )
 )
 _TEX_LIST_ENVS = frozenset(
-    "itemize enumerate description compactitem compactenum compactdesc inparaenum asparaenum "
-    "asparaitem list".split()
+    _names(
+        "itemize enumerate description compactitem compactenum compactdesc inparaenum asparaenum "
+        "asparaitem list"
+    )
 )
 _TEX_QUOTE_ENVS = frozenset({"quote", "quotation", "verse"})
 # Arguments after \begin{env} that are layout, not text.
@@ -1646,6 +1782,7 @@ class _Latex:
         self.quote_depth = 0
         self.footnote_depth = 0
         self.heading = False
+        self.nesting = 0  # recursive run() calls (headings, footnotes, item labels)
         self.env_patterns: dict[str, re.Pattern[str]] = {}
 
     def extract(self) -> list[ProseBlock]:
@@ -1674,15 +1811,21 @@ class _Latex:
 
     def flush(self) -> None:
         block = self.cur.finish(self.kind())
-        if block is not None:
-            self.blocks.append(block)
         self.cur = _Builder()
-        if self.pending and not self.footnote_depth:
-            for footnote in self.pending:
-                fb = footnote.finish("paragraph")
-                if fb is not None:
-                    self.blocks.append(fb)
-            self.pending = []
+        if not self.pending or self.footnote_depth:
+            if block is not None:
+                self.blocks.append(block)
+            return
+        # The footnotes of this block follow it, all ordered by where they start (a footnote may
+        # open the paragraph, or sit inside another footnote).
+        done = [] if block is None else [block]
+        for footnote in self.pending:
+            fb = footnote.finish("paragraph")
+            if fb is not None:
+                done.append(fb)
+        self.pending = []
+        done.sort(key=lambda b: b.source_start)
+        self.blocks.extend(done)
 
     def par(self, j: int) -> None:
         """A paragraph break at ``j``; inside a list, footnote or heading it is just a space."""
@@ -1717,9 +1860,16 @@ class _Latex:
         return b, b
 
     def bracket(self, pos: int, b: int) -> int | None:
-        """For a ``[`` at ``pos``: the offset after its ``]``, or None if it is not an argument."""
+        """For a ``[`` at ``pos``: the offset after its ``]``, or None if it is not an argument.
+
+        Optional arguments are short, so the search gives up after ``_TEX_MAX_OPTION`` characters;
+        otherwise every ``\\foo[`` without a ``]`` would rescan the rest of the document.
+        """
+        limit = min(b, pos + _TEX_MAX_OPTION)
+        if self.src.find("]", pos + 1, limit) < 0:
+            return None
         depth = 0
-        for m in _TEX_BRACKET_TOKEN.finditer(self.src, pos + 1, b):
+        for m in _TEX_BRACKET_TOKEN.finditer(self.src, pos + 1, limit):
             t = m.group()
             if t == "{":
                 depth += 1
@@ -1761,6 +1911,14 @@ class _Latex:
         return pos
 
     # -- scanner ---------------------------------------------------------------------------------
+
+    def nested(self, a: int, b: int) -> None:
+        """Run over an argument (past ``_MAX_DEPTH`` levels callers let the text flow instead)."""
+        self.nesting += 1
+        try:
+            self.run(a, b)
+        finally:
+            self.nesting -= 1
 
     def run(self, a: int, b: int) -> None:
         src = self.src
@@ -1935,11 +2093,11 @@ class _Latex:
         q = _TEX_ARG_SPACE.match(src, pos, b)
         q_pos = q.end() if q is not None else pos
         self.flush()
-        if q_pos < b and src[q_pos] == "{":
+        if q_pos < b and src[q_pos] == "{" and self.nesting < _MAX_DEPTH:
             inner_end, after = self.group(q_pos, b)
             was_heading = self.heading
             self.heading = True
-            self.run(q_pos + 1, inner_end)
+            self.nested(q_pos + 1, inner_end)
             self.flush()
             self.heading = was_heading
             return after
@@ -1950,13 +2108,13 @@ class _Latex:
         pos = self.skip_args(end, b, 0)
         q = _TEX_ARG_SPACE.match(src, pos, b)
         q_pos = q.end() if q is not None else pos
-        if q_pos >= b or src[q_pos] != "{":
+        if q_pos >= b or src[q_pos] != "{" or self.nesting >= _MAX_DEPTH:
             return pos
         inner_end, after = self.group(q_pos, b)
         saved = self.cur
         self.cur = _Builder()
         self.footnote_depth += 1
-        self.run(q_pos + 1, inner_end)
+        self.nested(q_pos + 1, inner_end)
         self.footnote_depth -= 1
         self.pending.append(self.cur)
         self.cur = saved
@@ -1967,10 +2125,10 @@ class _Latex:
         self.cur.synth(" ", j, j + 1)  # keeps "one\item two" from running together
         q = _TEX_ARG_SPACE.match(src, end, b)
         q_pos = q.end() if q is not None else end
-        if q_pos < b and src[q_pos] == "[":
+        if q_pos < b and src[q_pos] == "[" and self.nesting < _MAX_DEPTH:
             after = self.bracket(q_pos, b)
             if after is not None:  # \item[label]: the label is prose (description lists)
-                self.run(q_pos + 1, after - 1)
+                self.nested(q_pos + 1, after - 1)
                 self.cur.synth(" ", after - 1, after)
                 return after
         return end
