@@ -6,7 +6,6 @@ besides the extracted text every example also checks the mapping itself (``asser
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
