@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check
 export INKMOD_DEMO_HOME := $(CURDIR)/.demo-home
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest bench clean tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,11 @@ lint: $(VENV)/.test-installed
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
 
-pytest: $(VENV)/.test-installed
+# A real editor for the end-to-end tests: headless Neovim from Debian's packages.
+tools:
+	@command -v nvim >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq neovim >/dev/null; }
+
+pytest: $(VENV)/.test-installed tools
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest

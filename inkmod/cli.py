@@ -294,6 +294,7 @@ def _register_optional_commands() -> None:
         "inkmod.cli_daemon",
         "inkmod.cli_lsp",
         "inkmod.cli_rewrite",
+        "inkmod.cli_train",
     ):
         try:
             mod = importlib.import_module(module)

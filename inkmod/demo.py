@@ -1,7 +1,8 @@
 """`make demo`: the whole job on the bundled examples, from a fresh clone.
 
-Trains a profile on Maya's samples (examples/samples/maya), then checks a draft that mixes her
-paragraphs with two other writers' (examples/mixed.md) and prints the drift report.
+Trains a profile on Maya's samples (examples/samples/maya), checks a draft that mixes her
+paragraphs with two other writers' (examples/mixed.md), prints the drift report, and rewrites the
+drifting paragraphs in her style with the embedded default model (no download, all local).
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from pathlib import Path
 
 from rich.console import Console
 
+from inkmod.rewrite import Candidate, ParagraphRewrite
 from inkmod.style.analysis import DEFAULT_THRESHOLD, analyze_text
 from inkmod.style.ingest import read_sample
+from inkmod.style.profile import StyleProfile
 from inkmod.style.storage import save_profile
 from inkmod.style.training import build_profile
 
@@ -57,7 +60,58 @@ def main() -> int:
         f"\n{len(flagged)} of {len(reports)} paragraphs drift from Maya's voice "
         f"(threshold {DEFAULT_THRESHOLD}): {', '.join(map(str, flagged)) or 'none'}"
     )
+    if flagged:
+        rewrite_drifting(draft.text, draft.fmt, profile)
     return 0
+
+
+def rewrite_drifting(text: str, fmt: str, profile: StyleProfile) -> None:
+    """Step 3: rewrite the drifting paragraphs with the embedded default model."""
+    from inkmod.backends.registry import DEFAULT_MODEL, create_backend
+    from inkmod.rewrite import rewrite_text
+
+    console.rule(
+        f"[bold]3. Rewrite the drifting paragraphs in Maya's style ({DEFAULT_MODEL}, local)"
+    )
+    backend = create_backend(DEFAULT_MODEL)
+    with console.status(f"loading {DEFAULT_MODEL}…"):
+        backend.load()
+    info = backend.info()
+    console.print(f"model file: {info.model} ({info.file_format}), nothing leaves this machine")
+
+    def on_candidate(index: int, candidate: Candidate) -> None:
+        drift = "—" if candidate.drift is None else f"{candidate.drift:.2f}"
+        console.print(
+            f"   candidate {index + 1}: drift {drift}, content kept {candidate.preservation:.0%}"
+        )
+
+    def on_paragraph(index: int, total: int, done: ParagraphRewrite) -> None:
+        before = "—" if done.original_drift is None else f"{done.original_drift:.2f}"
+        after = "—" if done.chosen.drift is None else f"{done.chosen.drift:.2f}"
+        console.print(f"[bold]¶{index + 1}[/]: drift {before} → {after}")
+        console.print(f"   [dim]before:[/] {_short(done.original)}")
+        console.print(f"   [green]after:[/]  {_short(done.chosen.text)}")
+
+    console.print("best of 3 candidates per paragraph, re-ranked by drift and content kept:")
+    try:
+        result = rewrite_text(
+            text,
+            profile,
+            backend,
+            fmt=fmt,
+            k=3,
+            only_drifting=True,
+            on_candidate=on_candidate,
+            on_paragraph=on_paragraph,
+        )
+    finally:
+        backend.close()
+    console.print(f"rewrote {len(result.paragraphs)} paragraphs in {result.seconds:.1f} s")
+
+
+def _short(text: str, limit: int = 240) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 if __name__ == "__main__":

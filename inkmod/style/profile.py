@@ -33,6 +33,8 @@ from inkmod.style.view import Excluded, ProfileView
 SCHEMA_VERSION = 1
 CALIBRATION_PARAGRAPHS_PER_DOC = 120  # bounds calibration cost on very long samples
 CALIBRATION_WORDS = 150  # long paragraphs are cut into passages of about this many words
+EXEMPLARS_PER_DOC = 6  # paragraphs kept verbatim as few-shot examples for generation
+EXEMPLAR_WORDS = (30, 180)
 
 
 @dataclass
@@ -44,6 +46,7 @@ class DocumentEntry:
     digest: str
     words: int
     added_at: float = field(default_factory=time.time)
+    exemplars: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -52,6 +55,7 @@ class DocumentEntry:
             "digest": self.digest,
             "words": self.words,
             "added_at": self.added_at,
+            "exemplars": self.exemplars,
         }
 
     @classmethod
@@ -62,6 +66,7 @@ class DocumentEntry:
             digest=str(data["digest"]),
             words=int(data["words"]),
             added_at=float(data["added_at"]),
+            exemplars=[str(e) for e in data.get("exemplars", [])],
         )
 
 
@@ -114,7 +119,22 @@ def entry_from_paragraphs(paragraphs: list[Paragraph], digest: str) -> DocumentE
         paragraphs=_calibration_passages(paragraphs),
         digest=digest,
         words=stats.n_words,
+        exemplars=_exemplars(paragraphs),
     )
+
+
+def _exemplars(paragraphs: list[Paragraph]) -> list[str]:
+    """Up to EXEMPLARS_PER_DOC paragraphs of a useful size, spread over the document.
+
+    Kept verbatim because generation needs the writer's own words as few-shot examples, and the
+    sample files may be gone (or on another machine) when the profile is used.
+    """
+    low, high = EXEMPLAR_WORDS
+    fitting = [p.text for p in paragraphs if low <= p.word_count <= high]
+    if len(fitting) <= EXEMPLARS_PER_DOC:
+        return fitting
+    step = len(fitting) / EXEMPLARS_PER_DOC
+    return [fitting[int(i * step)] for i in range(EXEMPLARS_PER_DOC)]
 
 
 class StyleProfile:
@@ -162,6 +182,14 @@ class StyleProfile:
 
     def document_ids(self) -> list[str]:
         return sorted(self.documents)
+
+    def exemplars(self) -> list[tuple[str, str]]:
+        """Every stored exemplar paragraph with the id of the document it came from."""
+        return [
+            (doc_id, text)
+            for doc_id in sorted(self.documents)
+            for text in self.documents[doc_id].exemplars
+        ]
 
     def merge(self, other: StyleProfile) -> StyleProfile:
         """A new profile holding both profiles' documents (ids prefixed on collision)."""
