@@ -14,10 +14,13 @@ words, punctuation habits, character n-grams) are each a function over ``Documen
 from __future__ import annotations
 
 import math
+import operator
 import re
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from inkmod.style import lexicons as lx
@@ -31,13 +34,139 @@ _PUNCT_SET = frozenset(PUNCTUATION_MARKS)
 SENTENCE_BINS: tuple[int, ...] = (5, 10, 15, 20, 30, 40, 60)
 MATTR_WINDOW = 50
 _IRREGULAR_PARTICIPLES = frozenset(
-    """
-    been born bought brought built caught chosen done drawn driven eaten fallen felt found forgotten
-    given gone grown heard held hidden kept known laid led left lost made meant met paid put read
-    said seen sent set shown shut sold spent spoken stolen struck taken taught thought told thrown
-    understood won worn written
-    """.split()
+    (
+        "been",
+        "born",
+        "bought",
+        "brought",
+        "built",
+        "caught",
+        "chosen",
+        "done",
+        "drawn",
+        "driven",
+        "eaten",
+        "fallen",
+        "felt",
+        "found",
+        "forgotten",
+        "given",
+        "gone",
+        "grown",
+        "heard",
+        "held",
+        "hidden",
+        "kept",
+        "known",
+        "laid",
+        "led",
+        "left",
+        "lost",
+        "made",
+        "meant",
+        "met",
+        "paid",
+        "put",
+        "read",
+        "said",
+        "seen",
+        "sent",
+        "set",
+        "shown",
+        "shut",
+        "sold",
+        "spent",
+        "spoken",
+        "stolen",
+        "struck",
+        "taken",
+        "taught",
+        "thought",
+        "told",
+        "thrown",
+        "understood",
+        "won",
+        "worn",
+        "written",
+    )
 )
+_SUBORDINATORS = lx.SUBORDINATORS
+_BE_FORMS = lx.BE_FORMS
+
+# Text distortion (Stamatatos): function words and punctuation are kept, every other word is
+# masked to a placeholder that keeps only its ending ("*ly", "*ing", "*ed", "*s"), a number to "#".
+# N-grams of this stream describe how sentences are built — "of the *", ", which *ed" — without
+# depending on what the text is about, so a writer's new topic does not look like a new voice.
+SHAPE_ORDER = 3  # longest shape n-gram counted
+_SHAPE_KEEP = frozenset(lx.FUNCTION_WORDS) | _PUNCT_SET
+_SHAPE_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("'s", "*'s"),
+    ("ly", "*ly"),
+    ("ing", "*ing"),
+    ("ed", "*ed"),
+    ("s", "*s"),
+)
+SHAPE_CLASSES: tuple[str, ...] = ("*", "#", "*'", *(shape for _, shape in _SHAPE_SUFFIXES))
+SHAPE_ALPHABET = len(_SHAPE_KEEP) + len(SHAPE_CLASSES)
+_SHAPE_CACHE: dict[str, str] = {}
+_SHAPE_CACHE_LIMIT = 200_000
+
+
+def _compute_shape(token: str) -> str:
+    if token in _SHAPE_KEEP:
+        return token
+    if token[0].isdigit():
+        return "#"
+    for suffix, shape in _SHAPE_SUFFIXES:
+        if token.endswith(suffix):
+            return shape
+    if "'" in token:
+        return "*'"
+    return "*"
+
+
+def token_shape(token: str) -> str:
+    """The distorted form of one lower-cased token (see ``SHAPE_ORDER``)."""
+    shape = _SHAPE_CACHE.get(token)
+    if shape is None:
+        shape = _compute_shape(token)
+        if len(_SHAPE_CACHE) < _SHAPE_CACHE_LIMIT:
+            _SHAPE_CACHE[token] = shape
+    return shape
+
+
+def shapes_of(tokens: Iterable[str]) -> list[str]:
+    """The distorted token stream of lower-cased tokens."""
+    get = _SHAPE_CACHE.get
+    return [get(t) or token_shape(t) for t in tokens]
+
+
+def _ngram_strings(seq: Sequence[str], max_n: int, out: list[str]) -> None:
+    """Append the 2..``max_n``-grams of ``seq`` (space-joined) to ``out``."""
+    join = " ".join
+    if max_n >= 2:
+        out.extend(map(join, pairwise(seq)))
+    if max_n >= 3:
+        out.extend(map(join, zip(seq, seq[1:], seq[2:], strict=False)))
+    if max_n >= 4:
+        out.extend(map(join, zip(seq, seq[1:], seq[2:], seq[3:], strict=False)))
+
+
+def shape_ngrams(shapes: Sequence[str]) -> Counter[str]:
+    """Counts of the shape 1..``SHAPE_ORDER``-grams of one paragraph's shape stream."""
+    grams: list[str] = list(shapes)
+    _ngram_strings(shapes, SHAPE_ORDER, grams)
+    return Counter(grams)
+
+
+def lower_tokens(text: str) -> list[str]:
+    """The lower-cased word and punctuation tokens of paragraph text, in order."""
+    return TOKEN_RE.findall(normalise(text).lower())
+
+
+def _lower_words(words: Sequence[str]) -> list[str]:
+    # One lower() per sentence instead of one per word; words never contain spaces.
+    return " ".join(words).lower().split(" ")
 
 
 def _is_participle(word: str) -> bool:
@@ -54,6 +183,7 @@ class ParagraphFeatures:
     word_length_sum: int
     bigrams: Counter[str]
     openers: tuple[str, ...]
+    shapes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +193,7 @@ class ParagraphFeatures:
             "wl": self.word_length_sum,
             "b": dict(self.bigrams),
             "o": list(self.openers),
+            "d": list(self.shapes),
         }
 
     @classmethod
@@ -74,30 +205,31 @@ class ParagraphFeatures:
             word_length_sum=int(data["wl"]),
             bigrams=Counter(data["b"]),
             openers=tuple(data["o"]),
+            shapes=tuple(data.get("d", ())),
         )
 
 
 def paragraph_features(paragraph: Paragraph) -> ParagraphFeatures:
-    """Count one parsed paragraph's tokens, sentence lengths, bigrams and openers."""
-    folded = normalise(paragraph.text)
-    tokens = Counter(t.lower() for t in TOKEN_RE.findall(folded))
-    bigrams: Counter[str] = Counter()
+    """Count one parsed paragraph's tokens, sentence lengths, bigrams, openers and shapes."""
+    tokens = lower_tokens(paragraph.text)
+    bigrams: list[str] = []
     openers: list[str] = []
     lengths: list[int] = []
     word_length_sum = 0
     for sentence in paragraph.sentences:
-        words = [w.lower() for w in sentence.words]
+        words = _lower_words(sentence.words)
         lengths.append(len(words))
         openers.append(words[0])
         word_length_sum += sum(map(len, words))
-        bigrams.update(" ".join(pair) for pair in zip(words, words[1:]))
+        _ngram_strings(words, 2, bigrams)
     return ParagraphFeatures(
         n_words=paragraph.word_count,
-        tokens=tokens,
+        tokens=Counter(tokens),
         sentence_lengths=tuple(lengths),
         word_length_sum=word_length_sum,
-        bigrams=bigrams,
+        bigrams=Counter(bigrams),
         openers=tuple(openers),
+        shapes=tuple(shapes_of(tokens)),
     )
 
 
@@ -126,6 +258,7 @@ class DocumentStats:
     tokens: Counter[str] = field(default_factory=Counter)
     phrases: Counter[str] = field(default_factory=Counter)
     openers: Counter[str] = field(default_factory=Counter)
+    shape_ngrams: Counter[str] = field(default_factory=Counter)
     sentence_length_sum: int = 0
     sentence_length_sumsq: int = 0
     sentence_length_hist: list[int] = field(default_factory=lambda: [0] * (len(SENTENCE_BINS) + 1))
@@ -161,7 +294,7 @@ class DocumentStats:
         "transition_openers",
         "mattr_windows",
     )
-    _COUNTER_FIELDS = ("tokens", "phrases", "openers")
+    _COUNTER_FIELDS = ("tokens", "phrases", "openers", "shape_ngrams")
 
     def add(self, other: DocumentStats) -> None:
         """Add ``other``'s counts into this one."""
@@ -207,7 +340,8 @@ class DocumentStats:
         for name in cls._INT_FIELDS:
             setattr(stats, name, int(data[name]))
         for name in cls._COUNTER_FIELDS:
-            setattr(stats, name, Counter(data[name]))
+            # Profiles written before a counter existed simply lack it: start it empty.
+            setattr(stats, name, Counter(data.get(name, {})))
         stats.sentence_length_hist = [int(v) for v in data["sentence_length_hist"]]
         stats.mattr_sum = float(data["mattr_sum"])
         return stats
@@ -231,21 +365,21 @@ def _sd(total: float, sumsq: float, n: int) -> float:
 
 
 def _sentence_bin(length: int) -> int:
-    for index, bound in enumerate(SENTENCE_BINS):
-        if length <= bound:
-            return index
-    return len(SENTENCE_BINS)
+    # Index of the first bound >= length; the open last bin when there is none.
+    return bisect_left(SENTENCE_BINS, length)
 
 
 def _count_subordinate(words: list[str]) -> int:
     # "that"/"which" after a word are relative or complement clauses; at the start they are not.
-    return sum(1 for i, w in enumerate(words) if w in lx.SUBORDINATORS and i > 0)
+    return sum(map(_SUBORDINATORS.__contains__, words[1:]))
 
 
 def _count_passive(words: list[str]) -> int:
+    if _BE_FORMS.isdisjoint(words):
+        return 0
     count = 0
     for i, word in enumerate(words[:-1]):
-        if word in lx.BE_FORMS:
+        if word in _BE_FORMS:
             nxt = words[i + 1]
             if _is_participle(nxt) or (
                 i + 2 < len(words) and nxt.endswith("ly") and _is_participle(words[i + 2])
@@ -264,9 +398,21 @@ def _starts_with_transition(words: list[str]) -> bool:
 
 
 def document_stats(paragraphs: Iterable[Paragraph]) -> DocumentStats:
-    """Sufficient statistics for one document, from its parsed paragraphs."""
+    """Sufficient statistics for one document, from its parsed paragraphs.
+
+    Strings to count are gathered in lists and counted once at the end: one C-level counting pass
+    over the whole document is several times faster than updating counters sentence by sentence.
+    """
     stats = DocumentStats(n_docs=1)
     all_words: list[str] = []
+    all_tokens: list[str] = []
+    phrases: list[str] = []
+    all_shapes: list[str] = []
+    openers: list[str] = []
+    hist = stats.sentence_length_hist
+    n_sentences = s_sum = s_sq = wl_sum = wl_sq = 0
+    questions = exclamations = subordinate = passives = transitions = 0
+    mul = operator.mul
     for paragraph in paragraphs:
         if not paragraph.sentences:
             continue
@@ -275,32 +421,53 @@ def document_stats(paragraphs: Iterable[Paragraph]) -> DocumentStats:
         stats.paragraph_sentences_sum += n_sent
         stats.paragraph_sentences_sumsq += n_sent * n_sent
         stats.multi_sentence_paragraphs += n_sent > 1
-        stats.tokens.update(t.lower() for t in TOKEN_RE.findall(normalise(paragraph.text)))
+        tokens = lower_tokens(paragraph.text)
+        all_tokens.extend(tokens)
+        all_shapes.extend(shapes_of(tokens))
         for sentence in paragraph.sentences:
-            words = [w.lower() for w in sentence.words]
+            words = _lower_words(sentence.words)
             n = len(words)
             all_words.extend(words)
-            stats.n_sentences += 1
-            stats.n_words += n
-            stats.sentence_length_sum += n
-            stats.sentence_length_sumsq += n * n
-            stats.sentence_length_hist[_sentence_bin(n)] += 1
+            n_sentences += 1
+            s_sum += n
+            s_sq += n * n
+            hist[bisect_left(SENTENCE_BINS, n)] += 1
             lengths = list(map(len, words))
-            stats.word_length_sum += sum(lengths)
-            stats.word_length_sumsq += sum(v * v for v in lengths)
-            stats.openers[words[0]] += 1
-            stats.questions += sentence.terminator.startswith("?")
-            stats.exclamations += sentence.terminator.startswith("!")
-            stats.subordinate_clauses += _count_subordinate(words)
-            stats.passives += _count_passive(words)
-            stats.transition_openers += _starts_with_transition(words)
-            for size in (2, 3, 4):
-                if n >= size:
-                    stats.phrases.update(
-                        " ".join(words[i : i + size]) for i in range(n - size + 1)
-                    )
-    stats.mattr_sum, stats.mattr_windows = _mattr_windows(all_words)
-    stats.mattr_sum = round(stats.mattr_sum, 9)
+            wl_sum += sum(lengths)
+            wl_sq += sum(map(mul, lengths, lengths))
+            openers.append(words[0])
+            terminator = sentence.terminator
+            if terminator:
+                questions += terminator[0] == "?"
+                exclamations += terminator[0] == "!"
+            subordinate += _count_subordinate(words)
+            passives += _count_passive(words)
+            transitions += _starts_with_transition(words)
+            _ngram_strings(words, 4, phrases)
+    stats.n_sentences = n_sentences
+    stats.n_words = s_sum
+    stats.sentence_length_sum = s_sum
+    stats.sentence_length_sumsq = s_sq
+    stats.word_length_sum = wl_sum
+    stats.word_length_sumsq = wl_sq
+    stats.questions = questions
+    stats.exclamations = exclamations
+    stats.subordinate_clauses = subordinate
+    stats.passives = passives
+    stats.transition_openers = transitions
+    stats.tokens = Counter(all_tokens)
+    # Word pairs are all kept (the phrasing component looks every pair up); 3- and 4-word phrases
+    # only when they recur within the document. Most long n-grams occur once, and keeping them
+    # would triple the profile's size and the time to merge or send it, for phrases that are by
+    # definition not habits. Per-document pruning keeps add/remove exactly equal to a rebuild.
+    stats.phrases = Counter(
+        {p: c for p, c in Counter(phrases).items() if c >= 2 or p.count(" ") == 1}
+    )
+    stats.openers = Counter(openers)
+    # Shape n-grams run across paragraph breaks: the document is one stream of habits.
+    stats.shape_ngrams = shape_ngrams(all_shapes)
+    mattr_sum, stats.mattr_windows = _mattr_windows(all_words)
+    stats.mattr_sum = round(mattr_sum, 9)
     return stats
 
 
@@ -386,16 +553,32 @@ TONE_LEXICONS: dict[str, frozenset[str]] = {
 
 
 # Words whose "'s" is "is"/"has"/"us", not a possessive.
-_S_CONTRACTIONS = frozenset("it that there here what he she who where how let".split())
+_S_CONTRACTIONS = frozenset(
+    ("it", "that", "there", "here", "what", "he", "she", "who", "where", "how", "let")
+)
+
+
+def _tone_index() -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
+    for name, lexicon in TONE_LEXICONS.items():
+        for token in lexicon:
+            index.setdefault(token, []).append(name)
+    return {token: tuple(names) for token, names in index.items()}
+
+
+# Which tone families each marker belongs to: one lookup per token instead of one per family.
+_TONE_INDEX = _tone_index()
 
 
 def tone_counts(tokens: Mapping[str, int]) -> dict[str, int]:
     """Raw counts of each tone marker family, contractions and exclamation marks."""
     counts = {name: 0 for name in TONE_LEXICONS}
     contractions = 0
+    families = _TONE_INDEX.get
     for token, count in tokens.items():
-        for name, lexicon in TONE_LEXICONS.items():
-            if token in lexicon:
+        names = families(token)
+        if names:
+            for name in names:
                 counts[name] += count
         if "'" in token and (not token.endswith("'s") or token[:-2] in _S_CONTRACTIONS):
             contractions += count
@@ -424,8 +607,10 @@ def tone_diversity(stats: DocumentStats) -> float:
     return entropy / math.log(len(values))
 
 
-def common_phrases(stats: DocumentStats, top: int = 15, min_count: int = 2) -> list[tuple[str, int]]:
-    """Recurring 2–4-word phrases, longest and most frequent first, skipping pure glue ("of the")."""
+def common_phrases(
+    stats: DocumentStats, top: int = 15, min_count: int = 2
+) -> list[tuple[str, int]]:
+    """Recurring 2–4-word phrases, longest and most frequent first, skipping glue ("of the")."""
     scored = []
     for phrase, count in stats.phrases.items():
         if count < min_count:

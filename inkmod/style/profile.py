@@ -27,10 +27,14 @@ from inkmod.style.drift import (
     surprises,
 )
 from inkmod.style.features import DocumentStats, ParagraphFeatures, paragraph_features
-from inkmod.style.tokens import Paragraph, parse_paragraph
+from inkmod.style.tokens import Paragraph, Sentence, parse_paragraph
 from inkmod.style.view import Excluded, ProfileView
 
 SCHEMA_VERSION = 1
+_WARM_UP_TEXT = (
+    "The first paragraph of a session warms the caches. It has a few sentences, and it uses "
+    "common words, punctuation and a question? It does. That is all it needs to do here."
+)
 CALIBRATION_PARAGRAPHS_PER_DOC = 120  # bounds calibration cost on very long samples
 CALIBRATION_WORDS = 150  # long paragraphs are cut into passages of about this many words
 EXEMPLARS_PER_DOC = 6  # paragraphs kept verbatim as few-shot examples for generation
@@ -78,27 +82,36 @@ def prose_paragraphs(text: str, fmt: str) -> list[Paragraph]:
     return [parse_paragraph(b.text) for b in blocks if b.kind != "heading"]
 
 
+def _passage(parts: list[tuple[str, Sentence]]) -> ParagraphFeatures:
+    """Features of consecutive sentences joined into one passage, without parsing them again."""
+    sentences = tuple(sentence for _, sentence in parts)
+    words = tuple(word for sentence in sentences for word in sentence.words)
+    text = " ".join(text for text, _ in parts)
+    return paragraph_features(Paragraph(text=text, sentences=sentences, words=words))
+
+
 def _calibration_passages(paragraphs: list[Paragraph]) -> list[ParagraphFeatures]:
     """Passages of roughly paragraph size for calibration.
 
     Short paragraphs are joined and long ones cut at sentence boundaries so that the writer's
-    spread is measured on passages the size the editor will judge.
+    spread is measured on passages the size the editor will judge. Sentences are reused as parsed
+    (only their text is joined), which keeps calibration cheap on long samples.
     """
     passages: list[ParagraphFeatures] = []
-    pending: list[str] = []
+    pending: list[tuple[str, Sentence]] = []
     pending_words = 0
     for paragraph in paragraphs:
         for sentence in paragraph.sentences:
-            pending.append(paragraph.text[sentence.start : sentence.end])
+            pending.append((paragraph.text[sentence.start : sentence.end], sentence))
             pending_words += len(sentence.words)
             if pending_words >= CALIBRATION_WORDS:
-                passages.append(paragraph_features(parse_paragraph(" ".join(pending))))
+                passages.append(_passage(pending))
                 pending, pending_words = [], 0
         if pending_words >= MIN_WORDS * 2:
-            passages.append(paragraph_features(parse_paragraph(" ".join(pending))))
+            passages.append(_passage(pending))
             pending, pending_words = [], 0
     if pending_words >= MIN_WORDS:
-        passages.append(paragraph_features(parse_paragraph(" ".join(pending))))
+        passages.append(_passage(pending))
     if len(passages) > CALIBRATION_PARAGRAPHS_PER_DOC:
         step = len(passages) / CALIBRATION_PARAGRAPHS_PER_DOC
         passages = [passages[int(i * step)] for i in range(CALIBRATION_PARAGRAPHS_PER_DOC)]
@@ -225,6 +238,15 @@ class StyleProfile:
         return drift(
             features, self.view, self.calibration, top_function_words=self.top_function_words()
         )
+
+    def warm(self) -> None:
+        """Build the scoring caches now (likelihood tables, syntax model, tone rates).
+
+        The first paragraph scored against a freshly loaded profile otherwise pays for them; the
+        daemon and the language server call this right after loading so that the first
+        diagnostics of a long document arrive as fast as the later ones.
+        """
+        self.score_text(_WARM_UP_TEXT)
 
     def score_text(self, paragraph_text: str) -> DriftResult:
         """Drift of one paragraph of plain prose."""

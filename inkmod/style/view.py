@@ -3,15 +3,23 @@
 Why: calibration scores each of the writer's own paragraphs against the profile *without* the
 document it came from (leave-one-document-out). Subtracting on lookup avoids copying the profile's
 counters once per document.
+
+Why a cache on the view: the drift score looks the same figures up again and again (a word's
+likelihood ratio, a shape n-gram's probability, the tone rates); a view is immutable, so whatever
+is derived from it is computed once and kept in ``view.cache`` for as long as the view lives. The
+profile keeps one view until its counts change, so an editor re-scoring a document pays only for
+what it has not seen before.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
-from inkmod.style.features import DocumentStats, ParagraphFeatures
+from inkmod.style.features import DocumentStats, ParagraphFeatures, shape_ngrams
 
 _EMPTY: Counter[str] = Counter()
 
@@ -28,6 +36,7 @@ class Excluded:
     sentence_length_sumsq: int
     word_length_sum: int
     word_length_sumsq: int
+    shapes: Counter[str] = field(default_factory=Counter)
 
     @classmethod
     def of_document(cls, stats: DocumentStats) -> Excluded:
@@ -40,6 +49,7 @@ class Excluded:
             stats.sentence_length_sumsq,
             stats.word_length_sum,
             stats.word_length_sumsq,
+            stats.shape_ngrams,
         )
 
     @classmethod
@@ -57,6 +67,7 @@ class Excluded:
             sum(v * v for v in lengths),
             features.word_length_sum,
             round(features.n_words * mean_wl * mean_wl),
+            shape_ngrams(features.shapes),
         )
 
 
@@ -65,8 +76,13 @@ class ProfileView:
 
     def __init__(self, totals: DocumentStats, excluded: Excluded | None = None) -> None:
         self._totals = totals
+        self._tokens = totals.tokens
+        self._phrases = totals.phrases
+        self._shapes = totals.shape_ngrams
         self._ex_tokens = excluded.tokens if excluded else _EMPTY
         self._ex_phrases = excluded.phrases if excluded else _EMPTY
+        self._ex_shapes = excluded.shapes if excluded else _EMPTY
+        self.excluding = excluded is not None
         ex = excluded
         self.n_words = totals.n_words - (ex.n_words if ex else 0)
         self.n_tokens = sum(totals.tokens.values()) - (sum(ex.tokens.values()) if ex else 0)
@@ -77,16 +93,38 @@ class ProfileView:
         w_sq = totals.word_length_sumsq - (ex.word_length_sumsq if ex else 0)
         self.sentence_mean, self.sentence_sd = _mean_sd(s_sum, s_sq, self.n_sentences)
         self.word_length_mean, self.word_length_sd = _mean_sd(w_sum, w_sq, self.n_words)
+        # Derived tables, filled lazily by the drift score (see the module docstring).
+        self.cache: dict[str, Any] = {}
 
     def count(self, token: str) -> int:
-        return self._totals.tokens.get(token, 0) - self._ex_tokens.get(token, 0)
+        if self.excluding:
+            return self._tokens.get(token, 0) - self._ex_tokens.get(token, 0)
+        return self._tokens.get(token, 0)
 
     def phrase_count(self, phrase: str) -> int:
-        return self._totals.phrases.get(phrase, 0) - self._ex_phrases.get(phrase, 0)
+        if self.excluding:
+            return self._phrases.get(phrase, 0) - self._ex_phrases.get(phrase, 0)
+        return self._phrases.get(phrase, 0)
+
+    def shape_count(self, gram: str) -> int:
+        """Occurrences of a shape n-gram (space-joined shapes, see ``features.token_shape``)."""
+        if self.excluding:
+            return self._shapes.get(gram, 0) - self._ex_shapes.get(gram, 0)
+        return self._shapes.get(gram, 0)
+
+    def shape_table(self) -> Mapping[str, int]:
+        """The profile's shape n-gram counts (only meaningful for a view that excludes nothing)."""
+        return self._shapes
 
     def rate(self, token: str) -> float:
         """Occurrences per word."""
         return self.count(token) / self.n_words if self.n_words else 0.0
+
+    def token_items(self) -> list[tuple[str, int]]:
+        """Every token the view holds with its (positive) count."""
+        if not self.excluding:
+            return [(t, c) for t, c in self._tokens.items() if c > 0]
+        return [(t, c) for t in self._tokens if (c := self.count(t)) > 0]
 
 
 def _mean_sd(total: int, sumsq: int, n: int) -> tuple[float, float]:

@@ -1,0 +1,380 @@
+"""Style-engine benchmarks: authorship verification, profile build throughput, scoring time.
+
+Run: ``python -m benchmarks.bench_style [--quick]`` from the repository root. It prints the figures
+measured in this run and asserts nothing. Corpora: ``../shared/corpora`` (``INKMOD_CORPORA``).
+
+(1) Authorship verification. For each author: a profile from their training documents, then ROC
+    AUC of a score separating their held-out text from the other authors' held-out text, cut into
+    consecutive windows of 150 and 300 words. Scores compared on the same splits and windows:
+    - InkMod drift: the combined surprise (the drift score before it is mapped to [0, 1], which
+      orders windows the same way but saturates); the profile sees only the target author's
+      training text, plus the general-English background every profile uses.
+    - Burrows' Delta (``faststylometry``): delta of the window to the target author, the model
+      trained on the training documents of *all* authors (its 50 most frequent words, pronouns
+      removed — the package's defaults).
+    - PAN baseline: TF-IDF character 3-grams (scikit-learn, sublinear tf), the vectorizer fitted
+      on all authors' training text; score = cosine to the target author's training centroid.
+    The drift score's weights and constants were chosen on the novels only; the blogs are the
+    check that they carry over unchanged.
+(2) Profile build throughput: the per-file analysis training runs (``profile.make_entry``) over
+    every corpus file, in one process and in a pool of two, plus the calibration that follows.
+(3) Scoring time: every paragraph of a 10,000-word document against a loaded profile (background
+    loaded, the profile's caches cold), parsing and features included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.corpora import (
+    AuthorSplit,
+    Corpus,
+    Document,
+    corpora_root,
+    held_out_windows,
+    load_blogs,
+    load_novels,
+)
+from inkmod.style.background import default_background
+from inkmod.style.drift import COMPONENTS, combine, surprises
+from inkmod.style.features import paragraph_features
+from inkmod.style.profile import StyleProfile, entry_from_paragraphs, make_entry
+from inkmod.style.tokens import parse_paragraph, split_plain_paragraphs
+from inkmod.style.view import ProfileView
+
+SIZES = (150, 300)
+METHODS = ("InkMod drift", "Burrows' Delta", "TF-IDF char-3 cosine")
+EXTRA = ("drift: vocabulary only", "drift: syntax only")
+TARGET_AUC_300 = 0.90
+TARGET_SCORE_MS = 50.0
+TARGET_BUILD_MBPS = 5.0
+
+
+# ------------------------------------------------------------------------------------------
+# (1) authorship verification
+# ------------------------------------------------------------------------------------------
+
+
+def _paragraphs(doc: Document) -> list:  # type: ignore[type-arg]
+    return [parse_paragraph(p) for p in split_plain_paragraphs(doc.text)]
+
+
+def build_profile(docs: Sequence[Document], name: str = "bench") -> StyleProfile:
+    profile = StyleProfile(name)
+    for i, doc in enumerate(docs):
+        profile.add_entry(f"{i:03d}", entry_from_paragraphs(_paragraphs(doc), str(i)))
+    profile.recalibrate()
+    return profile
+
+
+def _auc(labels: Sequence[bool], drift_like: Sequence[float]) -> float:
+    """ROC AUC that a window of the target author drifts less than one of another author."""
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score([not t for t in labels], list(drift_like)))
+
+
+def _inkmod_scores(split: AuthorSplit, windows: list[str]) -> dict[str, list[float]]:
+    profile = build_profile(split.train)
+    view, top = profile.view, profile.top_function_words()
+    combined: list[float] = []
+    per_component: dict[str, list[float]] = {name: [] for name in COMPONENTS}
+    for window in windows:
+        values = surprises(paragraph_features(parse_paragraph(window)), view, None, top).values
+        combined.append(combine(values, profile.calibration)[0])
+        for name in COMPONENTS:
+            per_component[name].append(values[name])
+    return {
+        "InkMod drift": combined,
+        "drift: vocabulary only": per_component["vocabulary"],
+        "drift: syntax only": per_component["syntax"],
+    }
+
+
+def _delta_scores(corpus: Corpus, split: AuthorSplit, windows: list[str]) -> list[float]:
+    from faststylometry import Corpus as FsCorpus
+    from faststylometry import calculate_burrows_delta, tokenise_remove_pronouns_en
+
+    train = FsCorpus()
+    for other in corpus.splits:
+        for doc in other.train:
+            train.add_book(other.author, doc.name, doc.text)
+    train.tokenise(tokenise_remove_pronouns_en)
+    test = FsCorpus()
+    for i, window in enumerate(windows):
+        test.add_book(f"w{i:06d}", "window", window)
+    test.tokenise(tokenise_remove_pronouns_en)
+    deltas = calculate_burrows_delta(train, test)
+    return [float(deltas.loc[split.author, f"w{i:06d} - window"]) for i in range(len(windows))]
+
+
+def _tfidf_scores(corpus: Corpus, split: AuthorSplit, windows: list[str]) -> list[float]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(3, 3), sublinear_tf=True)
+    vectorizer.fit([d.text for other in corpus.splits for d in other.train])
+    centroid = np.asarray(vectorizer.transform([d.text for d in split.train]).mean(axis=0))
+    centroid = centroid.ravel() / (np.linalg.norm(centroid) or 1.0)
+    similarity = vectorizer.transform(windows) @ centroid  # rows are L2-normalised
+    return [float(-s) for s in similarity]
+
+
+def _verify_task(args: tuple[str, str, int]) -> tuple[str, str, int, dict[str, float], int]:
+    corpus_name, author, size = args
+    corpus = _load(corpus_name)
+    split = next(s for s in corpus.splits if s.author == author)
+    pairs = list(held_out_windows(split, size))
+    labels = [t for t, _ in pairs]
+    windows = [w for _, w in pairs]
+    scores = _inkmod_scores(split, windows)
+    scores["Burrows' Delta"] = _delta_scores(corpus, split, windows)
+    scores["TF-IDF char-3 cosine"] = _tfidf_scores(corpus, split, windows)
+    return corpus_name, author, size, {k: _auc(labels, v) for k, v in scores.items()}, len(pairs)
+
+
+_CORPORA: dict[str, Corpus] = {}
+
+
+def _load(name: str) -> Corpus:
+    if name not in _CORPORA:
+        _CORPORA[name] = load_novels() if name == "novels" else load_blogs()
+    return _CORPORA[name]
+
+
+@dataclass
+class VerificationTable:
+    # (corpus, size) -> method -> author -> AUC
+    auc: dict[tuple[str, int], dict[str, dict[str, float]]] = field(default_factory=dict)
+    windows: dict[tuple[str, int], int] = field(default_factory=dict)
+
+
+def run_verification(corpora: Sequence[str], workers: int) -> VerificationTable:
+    tasks = [
+        (name, author, size) for name in corpora for author in _load(name).authors for size in SIZES
+    ]
+    table = VerificationTable()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for name, author, size, aucs, n_windows in pool.map(_verify_task, tasks):
+            cell = table.auc.setdefault((name, size), {})
+            for method, value in aucs.items():
+                cell.setdefault(method, {})[author] = value
+            table.windows[(name, size)] = table.windows.get((name, size), 0) + n_windows
+    return table
+
+
+def print_verification(table: VerificationTable, corpora: Sequence[str]) -> None:
+    for name in corpora:
+        corpus = _load(name)
+        authors = corpus.authors
+        print(f"\n== Authorship verification: {name} ({corpus.description})")
+        for size in SIZES:
+            cell = table.auc[(name, size)]
+            print(f"\n  windows of {size} words ({table.windows[(name, size)]} scored in all)")
+            header = f"  {'method':<26}" + "".join(f"{a[:12]:>13}" for a in authors)
+            print(header + f"{'mean':>8}")
+            for method in (*METHODS, *EXTRA):
+                row = cell[method]
+                mean = statistics.fmean(row[a] for a in authors)
+                cells = "".join(f"{row[a]:>13.3f}" for a in authors)
+                print(f"  {method:<26}{cells}{mean:>8.3f}")
+    print("\n  Summary (mean ROC AUC over authors):")
+    print(f"  {'corpus':<8}{'size':>6}" + "".join(f"{m:>24}" for m in METHODS) + "  target")
+    for name in corpora:
+        for size in SIZES:
+            cell = table.auc[(name, size)]
+            means = [statistics.fmean(cell[m].values()) for m in METHODS]
+            beats = means[0] > max(means[1:])
+            goal = (
+                f"above both refs: {'yes' if beats else 'NO'}"
+                + (f"; >= {TARGET_AUC_300}: " if size == 300 else "")
+                + (("yes" if means[0] >= TARGET_AUC_300 else "NO") if size == 300 else "")
+            )
+            print(f"  {name:<8}{size:>6}" + "".join(f"{m:>24.3f}" for m in means) + f"  {goal}")
+    print("  (drift weights and constants chosen on the novels; the blogs use them unchanged.)")
+
+
+# ------------------------------------------------------------------------------------------
+# (2) profile build throughput
+# ------------------------------------------------------------------------------------------
+
+
+def _corpus_files() -> list[Path]:
+    root = corpora_root()
+    return sorted((root / "novels" / "texts").glob("*.txt")) + sorted(
+        (root / "blogs" / "texts").glob("*/*.txt")
+    )
+
+
+def _analyse_file(path: str) -> tuple[str, object]:
+    text = Path(path).read_text(encoding="utf-8")
+    return path, make_entry(text, "plaintext")
+
+
+def _noop(_: int) -> int:
+    return 0
+
+
+def run_build(workers: int, repeats: int) -> dict[str, float]:
+    files = [str(p) for p in _corpus_files()]
+    megabytes = sum(os.path.getsize(p) for p in files) / 1e6
+    single, single_cpu = [], []
+    for _ in range(repeats):
+        start, cpu = time.perf_counter(), time.process_time()
+        entries = [_analyse_file(p) for p in files]
+        single.append(time.perf_counter() - start)
+        single_cpu.append(time.process_time() - cpu)
+    pooled = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(_noop, range(workers)))  # start the workers outside the timing
+        for _ in range(repeats):
+            start = time.perf_counter()
+            list(pool.map(_analyse_file, files, chunksize=4))
+            pooled.append(time.perf_counter() - start)
+    # Calibration of one realistic profile (one novelist's two books), timed on its own.
+    novels = [p for p in entries if "/novels/" in p[0]][:2]
+    profile = StyleProfile("bench")
+    for path, entry in novels:
+        profile.add_entry(path, entry)  # type: ignore[arg-type]
+    start = time.perf_counter()
+    profile.recalibrate()
+    calibration = time.perf_counter() - start
+    return {
+        "files": len(files),
+        "megabytes": megabytes,
+        "single_s": min(single),
+        "single_cpu_s": min(single_cpu),
+        "pooled_s": min(pooled),
+        "workers": workers,
+        "calibration_s": calibration,
+        "calibration_words": sum(e.words for _, e in novels),  # type: ignore[attr-defined]
+    }
+
+
+def print_build(figures: dict[str, float]) -> None:
+    mb = figures["megabytes"]
+    print(f"\n== Profile build: {figures['files']:.0f} files, {mb:.2f} MB of plain text")
+    print(
+        "  per-file analysis (profile.make_entry: markup, parse, statistics, calibration passages)"
+    )
+    print(f"  {'1 process':<22}{figures['single_s']:>8.2f} s {mb / figures['single_s']:>8.2f} MB/s")
+    cpu = figures["single_cpu_s"]
+    print(f"  {'1 process, CPU time':<22}{cpu:>8.2f} s {mb / cpu:>8.2f} MB/s")
+    label = f"{figures['workers']:.0f}-process pool"
+    print(f"  {label:<22}{figures['pooled_s']:>8.2f} s {mb / figures['pooled_s']:>8.2f} MB/s")
+    print(
+        f"  target: >= {TARGET_BUILD_MBPS} MB/s on 2 cores; recalibration of a "
+        f"{figures['calibration_words']:.0f}-word profile: {figures['calibration_s']:.2f} s"
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# (3) scoring time
+# ------------------------------------------------------------------------------------------
+
+
+def _ten_thousand_words(docs: Sequence[Document]) -> list[str]:
+    paragraphs: list[str] = []
+    words = 0
+    for doc in docs:
+        for paragraph in split_plain_paragraphs(doc.text):
+            paragraphs.append(paragraph)
+            words += len(paragraph.split())
+            if words >= 10_000:
+                return paragraphs
+    return paragraphs
+
+
+def run_scoring(repeats: int) -> dict[str, float]:
+    split = load_novels().splits[2]
+    profile = build_profile(split.train)
+    default_background()
+    paragraphs = _ten_thousand_words(split.held_out)
+    words = sum(len(p.split()) for p in paragraphs)
+
+    def score_all() -> int:
+        results = [profile.score_text(p) for p in paragraphs]
+        return sum(r.score is not None for r in results)
+
+    cold, warm, cold_cpu, warm_cpu = [], [], [], []
+    scored = 0
+    for _ in range(repeats):
+        profile._view = ProfileView(profile.totals)  # a freshly loaded profile: caches empty
+        start, cpu = time.perf_counter(), time.process_time()
+        scored = score_all()
+        cold.append(time.perf_counter() - start)
+        cold_cpu.append(time.process_time() - cpu)
+        start, cpu = time.perf_counter(), time.process_time()
+        score_all()
+        warm.append(time.perf_counter() - start)
+        warm_cpu.append(time.process_time() - cpu)
+    return {
+        "words": words,
+        "paragraphs": len(paragraphs),
+        "scored": scored,
+        "cold_ms": statistics.median(cold) * 1000,
+        "warm_ms": statistics.median(warm) * 1000,
+        "cold_cpu_ms": statistics.median(cold_cpu) * 1000,
+        "warm_cpu_ms": statistics.median(warm_cpu) * 1000,
+    }
+
+
+def print_scoring(figures: dict[str, float]) -> None:
+    print(
+        f"\n== Scoring a {figures['words']:.0f}-word document "
+        f"({figures['paragraphs']:.0f} paragraphs, {figures['scored']:.0f} long enough to score)"
+    )
+    print("  parse + features + drift + reasons for every paragraph, profile and background loaded")
+    print(f"  {'':<26}{'wall':>8}    {'CPU':>8}")
+    for label, key in (("profile caches cold", "cold"), ("caches warm (re-score)", "warm")):
+        wall, cpu = figures[f"{key}_ms"], figures[f"{key}_cpu_ms"]
+        print(f"  {label:<26}{wall:>8.1f} ms {cpu:>8.1f} ms  (median)")
+    print(f"  target: <= {TARGET_SCORE_MS:.0f} ms")
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="novels only, fewer repeats")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    corpora = ("novels",) if args.quick else ("novels", "blogs")
+    repeats = 1 if args.quick else 3
+    started = time.perf_counter()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"InkMod style benchmarks (corpora: {corpora_root()}, {os.cpu_count()} cores, "
+        f"load average {load:.1f} at start: wall times are inflated when others share the cores)"
+    )
+
+    def verification() -> None:
+        print_verification(run_verification(corpora, args.workers), corpora)
+
+    def build() -> None:
+        print_build(run_build(args.workers, repeats))
+
+    def scoring() -> None:
+        print_scoring(run_scoring(max(3, repeats)))
+
+    timed: list[tuple[str, Callable[[], None]]] = [
+        ("verification", verification),
+        ("build", build),
+        ("scoring", scoring),
+    ]
+    for _, step in timed:
+        step()
+    print(f"\n(all figures from this run; {time.perf_counter() - started:.0f} s in all)")
+
+
+if __name__ == "__main__":
+    main()
