@@ -1,0 +1,1 @@
+"""InkMod's benchmarks: `make bench` (python -m benchmarks) prints figures measured in one run."""
