@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check
 export INKMOD_DEMO_HOME := $(CURDIR)/.demo-home
 
-.PHONY: demo test lint typecheck pytest bench clean tools
+.PHONY: demo test lint typecheck pytest bench clean tools vscode
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,21 +25,29 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.demo-installed
 	INKMOD_HOME=$(INKMOD_DEMO_HOME) $(BIN)/python -m inkmod.demo
 
+PY_SOURCES := inkmod inkmod_lsp tests benchmarks
+
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
 
 # A real editor for the end-to-end tests: headless Neovim from Debian's packages.
 tools:
-	@command -v nvim >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq neovim >/dev/null; }
+	@command -v nvim >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends neovim >/dev/null; }
 
 pytest: $(VENV)/.test-installed tools
 	$(BIN)/pytest -q
 
-test: lint typecheck pytest
+# The VS Code extension: install exactly the locked packages, lint, type-check, bundle, package a
+# .vsix. Its unit and integration tests (against the real `inkmod lsp`) run from pytest.
+vscode:
+	cd editors/vscode && npm ci --no-audit --no-fund && npm run lint && npm run typecheck \
+		&& npm run build && npm run package
+
+test: lint typecheck vscode pytest
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m benchmarks

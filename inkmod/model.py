@@ -74,7 +74,7 @@ class EnhancedStyleModel:
         self.profile = profile
         return profile.summary()
 
-    def _require_profile(self) -> StyleProfile:
+    def require_profile(self) -> StyleProfile:
         if self.profile is None:
             raise RuntimeError("train() the model (or pass a profile) before generating")
         return self.profile
@@ -94,7 +94,7 @@ class EnhancedStyleModel:
 
     def generate_response(self, prompt: str, max_length: int = 200) -> str:
         """Write a passage answering ``prompt`` in the writer's style."""
-        profile = self._require_profile()
+        profile = self.require_profile()
         exemplars = select_exemplars(profile, prompt, n=3)
         chat = self.backend.info().is_chat
         request: str | list[ChatMessage] = (
@@ -114,7 +114,7 @@ class EnhancedStyleModel:
 
         Without an explicit ``k``, the value the training loop learned is used.
         """
-        profile = self._require_profile()
+        profile = self.require_profile()
         if k is None:
             k = int(profile.learned.get("generation", {}).get("k", DEFAULT_K))
         return rewrite_text(text, profile, self.backend, fmt=fmt, k=k)

@@ -9,6 +9,7 @@ reuse, so candidates 2..k pay only for their own tokens.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -55,11 +56,14 @@ class Candidate:
     tokens: int
     seconds: float
     finish_reason: str
+    # Standardised surprise against the writer (see DriftResult.z); None when too short to judge.
+    z: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,
             "drift": self.drift,
+            "z": None if self.z is None else round(self.z, 4),
             "preservation": round(self.preservation, 4),
             "rank_score": round(self.rank_score, 4),
             "tokens": self.tokens,
@@ -149,17 +153,45 @@ def clean_output(text: str) -> str:
     text = _ARTIFACT_RE.sub("", text).strip()
     if len(text) >= 2 and text[0] in '"“' and text[-1] in '"”':
         text = text[1:-1].strip()
-    return text
+    # One paragraph in, one paragraph out: chat models like to break their answer up.
+    return re.sub(r"\s*\n\s*\n\s*", " ", text)
 
 
-def rank(profile: StyleProfile, original: str, candidate: str) -> tuple[float | None, float, float]:
-    """(drift, preservation, rank score) of a candidate; higher rank score is better."""
+def closeness(z: float | None) -> float:
+    """How close to the writer (0–1) from the standardised surprise.
+
+    A gentler curve than the drift score's own (which is 1.0 for anything clearly foreign), so
+    candidates keep an order even when all of them are still far from the writer's voice.
+    """
+    if z is None:
+        return 0.5
+    return 1.0 - 0.5 * (1.0 + math.erf(z / 3.0 / math.sqrt(2.0)))
+
+
+Ranked = tuple[float | None, float, float, float | None]
+
+
+def rank(profile: StyleProfile, original: str, candidate: str) -> Ranked:
+    """(drift, preservation, rank score, z) of a candidate; higher rank score is better."""
     if not candidate.strip():
-        return None, 0.0, -1.0
-    drift = profile.score_features(paragraph_features(parse_paragraph(candidate))).score
+        return None, 0.0, -1.0, None
+    result = profile.score_features(paragraph_features(parse_paragraph(candidate)))
     kept = preservation(original, candidate)
-    closeness = 0.5 if drift is None else 1.0 - drift
-    return drift, kept, 0.5 * closeness + 0.5 * kept
+    return result.score, kept, 0.5 * closeness(result.z) + 0.5 * kept, result.z
+
+
+def choose(candidates: list[Candidate], original_z: float | None) -> Candidate | None:
+    """The best-ranked candidate among those closer to the writer than the original.
+
+    A rewrite that is no closer to the writer's voice is not a rewrite in their style, however
+    faithful: near-copies would otherwise win on content preservation alone. When no candidate is
+    closer, the best-ranked one is still returned (callers see its z and decide).
+    """
+    usable = [c for c in candidates if c.text and c.finish_reason != "cancelled"]
+    if not usable:
+        return None
+    closer = [c for c in usable if original_z is None or (c.z is not None and c.z < original_z)]
+    return max(closer or usable, key=lambda c: c.rank_score)
 
 
 def _is_chat(backend: Backend) -> bool:
@@ -250,7 +282,7 @@ def rewrite_paragraph(
         prompt = build_prompt(profile, paragraph, exemplars, chat)
     max_answer = max(16, min(max_answer, context - prompt_tokens(backend, prompt) - 8))
     stop = ("\n\n", "\nPassage", "\nDraft:") if not chat else ()
-    original_drift = profile.score_features(paragraph_features(parse_paragraph(paragraph))).score
+    original = profile.score_features(paragraph_features(parse_paragraph(paragraph)))
     candidates: list[Candidate] = []
     for index in range(max(1, k)):
         if cancel is not None and cancel.is_set():
@@ -265,7 +297,7 @@ def rewrite_paragraph(
         started = time.perf_counter()
         result = backend.generate(prompt, config, on_token=callback, cancel=cancel)
         text = clean_output(result.text)
-        drift, kept, score = rank(profile, paragraph, text)
+        drift, kept, score, z = rank(profile, paragraph, text)
         candidate = Candidate(
             text=text,
             drift=drift,
@@ -274,28 +306,26 @@ def rewrite_paragraph(
             tokens=result.completion_tokens,
             seconds=time.perf_counter() - started,
             finish_reason=result.finish_reason,
+            z=z,
         )
         candidates.append(candidate)
         if on_candidate:
             on_candidate(index, candidate)
         if result.finish_reason == "cancelled":
             break
-    usable = [c for c in candidates if c.text and c.finish_reason != "cancelled"]
-    chosen = (
-        max(usable, key=lambda c: c.rank_score) if usable else _unchanged(paragraph, original_drift)
-    )
-    return ParagraphRewrite(paragraph, original_drift, chosen, candidates)
+    chosen = choose(candidates, original.z) or _unchanged(paragraph, original.score, original.z)
+    return ParagraphRewrite(paragraph, original.score, chosen, candidates)
 
 
-def _unchanged(paragraph: str, drift: float | None) -> Candidate:
-    return Candidate(paragraph, drift, 1.0, 0.0, 0, 0.0, "cancelled")
+def _unchanged(paragraph: str, drift: float | None, z: float | None) -> Candidate:
+    return Candidate(paragraph, drift, 1.0, 0.0, 0, 0.0, "cancelled", z)
 
 
 def _join_parts(
     paragraph: str, profile: StyleProfile, parts: list[ParagraphRewrite]
 ) -> ParagraphRewrite:
     text = " ".join(p.chosen.text for p in parts)
-    drift, kept, score = rank(profile, paragraph, text)
+    drift, kept, score, z = rank(profile, paragraph, text)
     chosen = Candidate(
         text,
         drift,
@@ -304,6 +334,7 @@ def _join_parts(
         sum(p.chosen.tokens for p in parts),
         sum(p.chosen.seconds for p in parts),
         parts[-1].chosen.finish_reason,
+        z,
     )
     original_drift = profile.score_features(paragraph_features(parse_paragraph(paragraph))).score
     return ParagraphRewrite(paragraph, original_drift, chosen, [chosen])

@@ -153,7 +153,11 @@ def test_real_model_rewrite_and_generation(model: str) -> None:
         result = styled.rewrite(HARLAN, k=2)
         paragraph = result.paragraphs[0]
         assert len(paragraph.candidates) == 2
-        assert paragraph.chosen.rank_score == max(c.rank_score for c in paragraph.candidates)
+        assert paragraph.chosen in paragraph.candidates
+        original_z = styled.require_profile().score_text(HARLAN).z
+        closer = [c for c in paragraph.candidates if c.z is not None and c.z < original_z]
+        if closer:  # a candidate closer to the writer always beats a near-copy
+            assert paragraph.chosen.rank_score == max(c.rank_score for c in closer)
         assert result.text.strip()
     finally:
         styled.close()

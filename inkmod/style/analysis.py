@@ -112,6 +112,15 @@ def score_block(
     return result, digest
 
 
+def prose_blocks(text: str, fmt: str) -> list[ProseBlock]:
+    """Prose blocks of ``text``; ``fmt`` is a markup format or the LSP ids gitcommit/asciidoc."""
+    if fmt == "gitcommit":
+        return extract_prose(text, "plaintext", gitcommit=True)
+    if fmt == "asciidoc":
+        return extract_prose(text, "plaintext", asciidoc=True)
+    return extract_prose(text, fmt)  # type: ignore[arg-type]
+
+
 def analyze_text(
     text: str,
     fmt: str,
@@ -129,7 +138,7 @@ def analyze_text(
     limit = DEFAULT_THRESHOLD if threshold is None else threshold
     index = LineIndex(text)
     reports: list[ParagraphReport] = []
-    for block in extract_prose(text, fmt):  # type: ignore[arg-type]
+    for block in prose_blocks(text, fmt):
         if block.kind not in SCORED_KINDS:
             continue
         result, digest = score_block(block, profile, cache)

@@ -136,9 +136,13 @@ class DriftResult:
     words: int
     reasons: tuple[str, ...]
     components: Mapping[str, float]
+    # The combined surprise in units of the writer's own spread, before it is mapped to [0, 1].
+    # It keeps ordering paragraphs after the score saturates at 1.0 (rewrite re-ranking needs it).
+    z: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "z": None if self.z is None else round(self.z, 4),
             "score": self.score,
             "words": self.words,
             "reasons": list(self.reasons),
@@ -427,11 +431,16 @@ def combine(
     return combined, normed
 
 
+def standardise_combined(combined: float, calibration: Calibration | None) -> float:
+    """The combined surprise in units of the writer's own spread (0 = a typical paragraph)."""
+    if calibration is None:
+        return combined
+    return (combined - calibration.combined_median) / calibration.combined_spread
+
+
 def score_from_combined(combined: float, calibration: Calibration | None) -> float:
     """Map a combined surprise to [0, 1] against the writer's own paragraphs."""
-    if calibration is None:
-        return _normal_cdf(combined)
-    return _normal_cdf((combined - calibration.combined_median) / calibration.combined_spread)
+    return _normal_cdf(standardise_combined(combined, calibration))
 
 
 def drift(
@@ -456,7 +465,11 @@ def drift(
     score = score_from_combined(combined, calibration)
     reasons = explain(surprise, normed, view, features, max_reasons)
     return DriftResult(
-        score=round(score, 4), words=features.n_words, reasons=tuple(reasons), components=normed
+        score=round(score, 4),
+        words=features.n_words,
+        reasons=tuple(reasons),
+        components=normed,
+        z=standardise_combined(combined, calibration),
     )
 
 
