@@ -1,0 +1,165 @@
+"""Code actions: offered instantly, computed only when chosen.
+
+Why two phases (the ruff server habit): editors ask for code actions whenever the cursor moves,
+so listing must cost a lookup -- no model, no scoring, no waiting for an analysis in flight.
+The rewrite itself runs in ``codeAction/resolve`` (or the ``inkmod.rewrite`` command for
+clients that cannot resolve), with progress and cancellation: see :mod:`.rewriting`.
+
+Offered:
+
+* ``Rewrite paragraph in my style`` (``refactor.rewrite``) where the cursor is in a paragraph of
+  prose -- an empty range, as Neovim sends, means the paragraph at the cursor;
+* ``Rewrite selection in my style`` (``refactor.rewrite``) for a non-empty selection;
+* on each drift diagnostic in the request's context, the quick fixes ``Rewrite in my style``
+  and ``Ignore this paragraph`` (the latter runs ``inkmod.ignoreParagraph``: no resolve needed).
+
+When rewriting is impossible (no daemon) the actions are still listed, marked ``disabled`` with
+the reason for clients that show that, and with the reason in the title for the others, so the
+writer learns why instead of wondering where the action went.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
+
+from . import convert
+from .documents import DocState, state_positions
+from .paragraphs import block_at
+from .rewriting import RewriteError, RewriteRequest, rewrite
+from .server import InkmodLanguageServer
+
+log = logging.getLogger(__name__)
+
+TITLE_PARAGRAPH = "Rewrite paragraph in my style"
+TITLE_SELECTION = "Rewrite selection in my style"
+TITLE_FIX = "Rewrite in my style"
+TITLE_IGNORE = "Ignore this paragraph"
+COMMAND_REWRITE = "inkmod.rewrite"
+COMMAND_IGNORE = "inkmod.ignoreParagraph"
+
+KINDS = [lsp.CodeActionKind.RefactorRewrite, lsp.CodeActionKind.QuickFix]
+
+
+def register(server: InkmodLanguageServer) -> None:
+    server.feature(
+        lsp.TEXT_DOCUMENT_CODE_ACTION,
+        lsp.CodeActionOptions(code_action_kinds=KINDS, resolve_provider=True),
+    )(code_action)
+    server.feature(lsp.CODE_ACTION_RESOLVE)(resolve_code_action)
+
+
+def _wanted(kind: str, only: list[str] | None) -> bool:
+    if not only:
+        return True
+    return any(kind == o or kind.startswith(f"{o}.") for o in only)
+
+
+def code_action(
+    ls: InkmodLanguageServer, params: lsp.CodeActionParams
+) -> list[lsp.CodeAction] | None:
+    """List the actions for the cursor/selection; never computes anything expensive."""
+    started = time.perf_counter()
+    try:
+        return _code_actions(ls, params)
+    finally:
+        ls.record("codeAction", time.perf_counter() - started)
+
+
+def _code_actions(
+    ls: InkmodLanguageServer, params: lsp.CodeActionParams
+) -> list[lsp.CodeAction] | None:
+    uri = params.text_document.uri
+    state = ls.documents.get(uri)
+    if state is None or not ls.checks(state.language_id):
+        return None
+    document = ls.workspace.get_text_document(uri)
+    version = document.version
+    only = [str(getattr(k, "value", k)) for k in params.context.only or []]
+    unavailable = ls.runtime.link.unavailable_reason()
+    actions: list[lsp.CodeAction] = []
+
+    def rewrite_action(
+        title: str, kind: str, request: RewriteRequest, diagnostics: list[lsp.Diagnostic] | None
+    ) -> lsp.CodeAction:
+        action = lsp.CodeAction(
+            title=title, kind=kind, diagnostics=diagnostics, data=request.to_data()
+        )
+        if unavailable:
+            if ls.shows_disabled_actions:
+                action.disabled = lsp.CodeActionDisabled(reason=unavailable)
+            else:
+                action.title = f"{title} (unavailable: {unavailable})"
+        elif not ls.resolves_edits:
+            action.command = lsp.Command(
+                title=title, command=COMMAND_REWRITE, arguments=[request.to_data()]
+            )
+            action.data = None
+        return action
+
+    rng = params.range
+    empty = rng.start == rng.end
+    fix_kind = lsp.CodeActionKind.QuickFix.value
+    if _wanted(fix_kind, only):
+        for diag in params.context.diagnostics:
+            if not convert.is_drift_diagnostic(diag):
+                continue
+            data = diag.data if isinstance(diag.data, dict) else {}
+            request = RewriteRequest(uri, diag.range, version, "paragraph")
+            actions.append(rewrite_action(TITLE_FIX, fix_kind, request, [diag]))
+            digest = data.get("hash")
+            if isinstance(digest, str):
+                actions.append(
+                    lsp.CodeAction(
+                        title=TITLE_IGNORE,
+                        kind=fix_kind,
+                        diagnostics=[diag],
+                        command=lsp.Command(
+                            title=TITLE_IGNORE,
+                            command=COMMAND_IGNORE,
+                            arguments=[{"uri": uri, "hash": digest}],
+                        ),
+                    )
+                )
+    refactor_kind = lsp.CodeActionKind.RefactorRewrite.value
+    if _wanted(refactor_kind, only):
+        if _cursor_in_prose(ls, state, document.version, rng.start):
+            request = RewriteRequest(uri, lsp.Range(rng.start, rng.start), version, "paragraph")
+            actions.append(rewrite_action(TITLE_PARAGRAPH, refactor_kind, request, None))
+        if not empty:
+            request = RewriteRequest(uri, rng, version, "selection")
+            actions.append(rewrite_action(TITLE_SELECTION, refactor_kind, request, None))
+    return actions
+
+
+def _cursor_in_prose(
+    ls: InkmodLanguageServer, state: DocState, version: int | None, at: lsp.Position
+) -> bool:
+    """True when the last analysis (of this very version) has a paragraph under the cursor;
+    also True when there is no up-to-date analysis to ask -- resolve checks again."""
+    if state.text is None or state.version != version:
+        return True
+    offset = state_positions(ls, state).offset(at)
+    return block_at(state.blocks, offset) is not None
+
+
+async def resolve_code_action(ls: InkmodLanguageServer, action: lsp.CodeAction) -> lsp.CodeAction:
+    """Compute the rewrite's edit (the model runs now, in the daemon)."""
+    data = action.data
+    if not (isinstance(data, dict) and data.get("kind") == "inkmod.rewrite"):
+        return action
+    try:
+        request = RewriteRequest.from_data(data)
+    except ValueError as exc:
+        raise JsonRpcException(f"bad code action data: {exc}", code=-32602) from exc
+    try:
+        outcome = await rewrite(ls, request)
+    except RewriteError as exc:
+        ls.show(f"InkMod: {exc.message}", "warning")
+        raise JsonRpcException(exc.message, code=exc.code) from exc
+    action.edit = outcome.edit
+    action.data = {**data, "result": outcome.summary()}
+    return action
