@@ -689,14 +689,25 @@ class DaemonClient:
         *,
         on_progress: Callable[[int, int, str], None] | None = None,
         timeout: float | None = None,
+        iterations: int = 0,
+        prompts: list[str] | None = None,
+        teacher: dict[str, str] | None = None,
+        on_loop_progress: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any]:
-        listeners: dict[str, NotificationCallback] = {}
-        if on_progress is not None:
-            progress_cb = on_progress
-            listeners[P.TRAIN_PROGRESS] = lambda _m, p: progress_cb(
-                int(p["done"]), int(p["total"]), str(p["file"])
-            )
-        params = {"samples": str(samples)} if samples is not None else {}
+        """Rebuild the profile; with ``iterations`` > 0, then run the teacher loop on the
+        daemon's model (``teacher=None``: the drift score is the critic)."""
+
+        def on_notification(_method: str, params: dict[str, Any]) -> None:
+            if "loop" in params:
+                if on_loop_progress is not None:
+                    on_loop_progress(params["loop"])
+            elif on_progress is not None:
+                on_progress(int(params["done"]), int(params["total"]), str(params["file"]))
+
+        listeners: dict[str, NotificationCallback] = {P.TRAIN_PROGRESS: on_notification}
+        params: dict[str, Any] = {"samples": str(samples)} if samples is not None else {}
+        if iterations:
+            params.update(iterations=iterations, prompts=list(prompts or []), teacher=teacher)
         result: dict[str, Any] = self.call(P.TRAIN, params, timeout=timeout, listeners=listeners)
         return result
 

@@ -408,6 +408,7 @@ class Engine:
                 P.TRAIN_PROGRESS, {"id": ctx.msgid, "done": done, "total": total, "file": path}
             )
 
+        iterations = ctx.param("iterations", int, 0)
         try:
             changes = self.store.train(samples, progress, ctx.cancel)
         except (SamplesFolderError, NoSamplesError) as exc:
@@ -415,7 +416,54 @@ class Engine:
         except InterruptedError:
             raise Cancelled() from None
         self.on_profile_event(changes, "trained")
-        return {**self.profile_info(), "skipped": changes.skipped}
+        if iterations <= 0:
+            return {**self.profile_info(), "skipped": changes.skipped}
+        training = self._teacher_loop(ctx, samples, iterations)
+        self.on_profile_event(self.store.reload(), "trained")
+        return {**self.profile_info(), "skipped": changes.skipped, "training": training}
+
+    def _teacher_loop(self, ctx: RequestContext, samples: Path, iterations: int) -> dict[str, Any]:
+        """Run ``train-enhanced`` iterations on the daemon's loaded model (the editor's train
+        command with teacher iterations). Progress events become ``train.progress``
+        notifications; the learned rules land in the profile file, which is then reloaded."""
+        from inkmod.training import TeacherConfig, TrainingConfig, TrainingError, run_training
+
+        prompts = ctx.params.get("prompts")
+        if not isinstance(prompts, list) or not all(isinstance(p, str) for p in prompts):
+            raise HandlerError(P.INVALID_PARAMS, "'prompts' must be a list of test prompts")
+        teacher = ctx.params.get("teacher")
+        if teacher is not None and not isinstance(teacher, dict):
+            raise HandlerError(P.INVALID_PARAMS, "'teacher' must be {model, base_url} or nil")
+        budget = ctx.param("budget_usd", (int, float))
+        config = TrainingConfig(
+            style_folder=samples,
+            prompts=[p for p in prompts if p.strip()],
+            backend=self.backend.name,
+            iterations=iterations,
+            profile=self.store.name,
+            teacher=(
+                TeacherConfig(model=teacher.get("model"), base_url=teacher.get("base_url"))
+                if teacher
+                else None
+            ),
+            budget_usd=None if budget is None else float(budget),
+            resume=bool(ctx.params.get("resume", False)),
+        )
+
+        def on_progress(event: Any) -> None:
+            ctx.notify(P.TRAIN_PROGRESS, {"id": ctx.msgid, "loop": event.to_dict()})
+
+        backend = self.backend.get()
+        self.backend.acquire(ctx)
+        try:
+            result = run_training(
+                config, on_progress=on_progress, cancel=ctx.cancel, backend=backend
+            )
+        except TrainingError as exc:
+            raise HandlerError(P.INVALID_PARAMS, str(exc)) from exc
+        finally:
+            self.backend.generate_lock.release()
+        return result.to_dict()
 
     def profile_get(self, ctx: RequestContext) -> dict[str, Any]:
         with self.store.lock:

@@ -185,9 +185,23 @@ class CancelParams(TypedDict):
     """The msgid of a request sent earlier on the same connection."""
 
 
+class TeacherParams(TypedDict, total=False):
+    model: str
+    base_url: str
+
+
 class TrainParams(TypedDict, total=False):
     samples: str
     """Folder to (re)build the profile from; defaults to the profile's own samples folder."""
+    iterations: int
+    """Teacher-loop iterations after the rebuild (``train-enhanced``); 0 or absent: none."""
+    prompts: list[str]
+    """Test prompts for the loop (required when ``iterations`` > 0)."""
+    teacher: TeacherParams | None
+    """OpenAI-compatible teacher; nil: the drift score is the critic. The key comes from the
+    daemon's environment (``OPENAI_API_KEY``), never from the request."""
+    budget_usd: float
+    resume: bool
 
 
 class SubscribeParams(TypedDict, total=False):

@@ -20,6 +20,7 @@ from inkmod.daemon import protocol as P
 from inkmod.daemon.client import DaemonClient, DaemonInterrupted, ensure_daemon
 from inkmod.daemon.lifecycle import DaemonPaths
 from inkmod.daemon.rpc import RPCError, encode
+from inkmod.style.storage import load_profile
 
 pytestmark = pytest.mark.slow
 
@@ -320,3 +321,22 @@ def test_profile_missing_without_samples(inkmod_home: Path) -> None:
         assert info.value.code == P.PROFILE_NOT_FOUND
         assert lonely.status()["profile_state"] == "error"
         lonely.shutdown()
+
+
+@pytest.mark.slow
+def test_train_with_teacher_loop_iterations(client: DaemonClient, samples: Path) -> None:
+    """The editor's train command can run train-enhanced iterations on the daemon's model
+    (no teacher configured: the drift score is the critic); learned settings reach the profile."""
+    events: list[dict[str, Any]] = []
+    result = client.train(
+        samples,
+        iterations=1,
+        prompts=["Write about the first frost.", "Write about bread."],
+        on_loop_progress=events.append,
+        timeout=600,
+    )
+    assert result["training"]["status"] == "completed"
+    phases = {e.get("phase") for e in events}
+    assert {"generate", "update"} <= phases
+    profile = load_profile(client.profile_get()["profile"])
+    assert profile.learned.get("generation"), profile.learned
