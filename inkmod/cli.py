@@ -285,27 +285,15 @@ def _print_reports(label: str, reports: list[Any], limit: float) -> None:
     )
 
 
-def _register_optional_commands() -> None:
-    """Commands that live in their own modules (backends, daemon, language server)."""
-    import importlib
+def _register_commands() -> None:
+    """Commands that live in their own modules; each imports its heavy parts only when run."""
+    from inkmod import cli_backends, cli_daemon, cli_lsp, cli_rewrite, cli_train
 
-    for module in (
-        "inkmod.cli_backends",
-        "inkmod.cli_daemon",
-        "inkmod.cli_lsp",
-        "inkmod.cli_rewrite",
-        "inkmod.cli_train",
-    ):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        mod.register(app)
+    for module in (cli_backends, cli_daemon, cli_lsp, cli_rewrite, cli_train):
+        module.register(app)
 
 
-_register_optional_commands()
+_register_commands()
 
 if __name__ == "__main__":
     main()
