@@ -10,6 +10,7 @@ the two apart lets the caller decide, instead of every backend guessing from the
 
 from __future__ import annotations
 
+import abc
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -237,3 +238,41 @@ class StopMatcher:
             return ""
         self.text += out
         return out
+
+
+class LocalGeneration(abc.ABC):
+    """Shared ``generate`` of the in-process backends: load on first use, one request at a time.
+
+    A local model holds one KV cache and one sampler, so concurrent requests on one instance would
+    corrupt each other; the reentrant lock serialises them. Subclasses set ``_lock`` and implement
+    ``load`` and ``_generate``.
+    """
+
+    _lock: threading.RLock
+
+    @abc.abstractmethod
+    def load(self) -> None:
+        """Load the weights (idempotent)."""
+
+    @abc.abstractmethod
+    def _generate(
+        self,
+        prompt: Prompt,
+        config: GenerationConfig,
+        on_token: TokenCallback | None,
+        cancel: threading.Event | None,
+    ) -> GenerationResult:
+        """One generation; called with the lock held and the model loaded."""
+
+    def generate(
+        self,
+        prompt: Prompt,
+        config: GenerationConfig | None = None,
+        *,
+        on_token: TokenCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> GenerationResult:
+        config = config or GenerationConfig()
+        self.load()
+        with self._lock:
+            return self._generate(prompt, config, on_token, cancel)

@@ -27,6 +27,7 @@ from .base import (
     BackendInfo,
     GenerationConfig,
     GenerationResult,
+    LocalGeneration,
     Prompt,
     StopMatcher,
     Stopwatch,
@@ -167,7 +168,7 @@ def ensure_compatible(src: Path) -> Path:
     return dest
 
 
-class GPT4AllBackend:
+class GPT4AllBackend(LocalGeneration):
     """A local model run by the gpt4all Python bindings (CPU)."""
 
     family = "gpt4all"
@@ -270,19 +271,6 @@ class GPT4AllBackend:
         return text, True, [eos] if eos else []
 
     # -- generation --------------------------------------------------------------------------
-
-    def generate(
-        self,
-        prompt: Prompt,
-        config: GenerationConfig | None = None,
-        *,
-        on_token: TokenCallback | None = None,
-        cancel: threading.Event | None = None,
-    ) -> GenerationResult:
-        config = config or GenerationConfig()
-        self.load()
-        with self._lock:
-            return self._generate(prompt, config, on_token, cancel)
 
     def _generate(
         self,

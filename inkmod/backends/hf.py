@@ -23,6 +23,7 @@ from .base import (
     BackendInfo,
     GenerationConfig,
     GenerationResult,
+    LocalGeneration,
     Prompt,
     StopMatcher,
     Stopwatch,
@@ -52,7 +53,7 @@ def _cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class HFBackend:
+class HFBackend(LocalGeneration):
     """A causal language model loaded with ``AutoModelForCausalLM``."""
 
     family = "hf"
@@ -173,19 +174,6 @@ class HFBackend:
                 return_dict=True,
             )
         return tok(messages_as_text(prompt), return_tensors="pt")
-
-    def generate(
-        self,
-        prompt: Prompt,
-        config: GenerationConfig | None = None,
-        *,
-        on_token: TokenCallback | None = None,
-        cancel: threading.Event | None = None,
-    ) -> GenerationResult:
-        config = config or GenerationConfig()
-        self.load()
-        with self._lock:
-            return self._generate(prompt, config, on_token, cancel)
 
     def _generate(
         self,

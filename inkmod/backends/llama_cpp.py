@@ -25,6 +25,7 @@ from .base import (
     ChatMessage,
     GenerationConfig,
     GenerationResult,
+    LocalGeneration,
     Prompt,
     Stopwatch,
     TokenCallback,
@@ -55,7 +56,7 @@ def default_threads() -> int:
     return max(1, cores // 2)
 
 
-class LlamaCppBackend:
+class LlamaCppBackend(LocalGeneration):
     """A GGUF model run in-process by llama.cpp."""
 
     family = "llama_cpp"
@@ -182,19 +183,6 @@ class LlamaCppBackend:
             original(tokens)
 
         llm.eval = counting_eval
-
-    def generate(
-        self,
-        prompt: Prompt,
-        config: GenerationConfig | None = None,
-        *,
-        on_token: TokenCallback | None = None,
-        cancel: threading.Event | None = None,
-    ) -> GenerationResult:
-        config = config or GenerationConfig()
-        self.load()
-        with self._lock:
-            return self._generate(prompt, config, on_token, cancel)
 
     def _generate(
         self,
