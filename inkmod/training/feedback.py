@@ -163,13 +163,18 @@ def merge(parts: Sequence[Feedback]) -> Feedback | None:
 # -- the schema we ask the teacher to follow ------------------------------------------------
 
 
+MAX_IMPROVED_CHARS = 900
+
+
 def improved_chars_for(n_drafts: int, max_tokens: int) -> int:
     """How long the improved version may be so the whole answer fits in ``max_tokens``.
 
     Worst case about 2.5 characters per token (JSON punctuation tokenizes badly); the fixed
-    parts of the answer take about 800 characters plus 80 per scored draft.
+    parts of the answer take about 800 characters plus 80 per scored draft. Never more than
+    MAX_IMPROVED_CHARS: llama.cpp turns ``maxLength`` into a grammar repetition, and its grammar
+    parser aborts the whole server process past about a thousand repetitions.
     """
-    return max(150, min(2000, int(max_tokens * 2.5) - 800 - 80 * n_drafts))
+    return max(150, min(MAX_IMPROVED_CHARS, int(max_tokens * 2.5) - 800 - 80 * n_drafts))
 
 
 def feedback_schema(n_drafts: int, improved_chars: int = 900) -> dict[str, Any]:
