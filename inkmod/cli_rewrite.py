@@ -71,6 +71,13 @@ def rewrite(
     def on_paragraph(index: int, total: int, done: ParagraphRewrite) -> None:
         before = "—" if done.original_drift is None else f"{done.original_drift:.2f}"
         after = "—" if done.chosen.drift is None else f"{done.chosen.drift:.2f}"
+        if not done.changed:
+            err.print(
+                f"paragraph {index + 1}/{total}: kept as it was (drift {before}): no candidate "
+                "was both closer to your style and faithful to the original",
+                highlight=False,
+            )
+            return
         err.print(f"paragraph {index + 1}/{total}: drift {before} → {after}", highlight=False)
 
     try:

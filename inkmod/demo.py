@@ -88,6 +88,12 @@ def rewrite_drifting(text: str, fmt: str, profile: StyleProfile) -> None:
     def on_paragraph(index: int, total: int, done: ParagraphRewrite) -> None:
         before = "—" if done.original_drift is None else f"{done.original_drift:.2f}"
         after = "—" if done.chosen.drift is None else f"{done.chosen.drift:.2f}"
+        if not done.changed:
+            console.print(
+                f"[bold]¶{index + 1}[/]: drift {before}; left as it was: no candidate was both "
+                "closer to Maya's voice and faithful to the original"
+            )
+            return
         console.print(f"[bold]¶{index + 1}[/]: drift {before} → {after}")
         console.print(f"   [dim]before:[/] {_short(done.original)}")
         console.print(f"   [green]after:[/]  {_short(done.chosen.text)}")
@@ -106,7 +112,11 @@ def rewrite_drifting(text: str, fmt: str, profile: StyleProfile) -> None:
         )
     finally:
         backend.close()
-    console.print(f"rewrote {len(result.paragraphs)} paragraphs in {result.seconds:.1f} s")
+    changed = sum(p.changed for p in result.paragraphs)
+    console.print(
+        f"rewrote {changed} of {len(result.paragraphs)} drifting paragraphs in "
+        f"{result.seconds:.1f} s (a 135M-parameter model: larger local models rewrite better)"
+    )
 
 
 def _short(text: str, limit: int = 240) -> str:

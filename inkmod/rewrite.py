@@ -83,8 +83,14 @@ class ParagraphRewrite:
     source_start: int = 0
     source_end: int = 0
 
+    @property
+    def changed(self) -> bool:
+        """False when the original was kept (no candidate was closer and faithful enough)."""
+        return self.chosen.finish_reason != "unchanged"
+
     def to_dict(self) -> dict[str, Any]:
         return {
+            "changed": self.changed,
             "original": self.original,
             "original_drift": self.original_drift,
             "text": self.chosen.text,
@@ -180,18 +186,26 @@ def rank(profile: StyleProfile, original: str, candidate: str) -> Ranked:
     return result.score, kept, 0.5 * closeness(result.z) + 0.5 * kept, result.z
 
 
+MIN_PRESERVATION = 0.05
+
+
 def choose(candidates: list[Candidate], original_z: float | None) -> Candidate | None:
-    """The best-ranked candidate among those closer to the writer than the original.
+    """The best-ranked candidate that is closer to the writer and still about the original.
 
     A rewrite that is no closer to the writer's voice is not a rewrite in their style, however
-    faithful: near-copies would otherwise win on content preservation alone. When no candidate is
-    closer, the best-ranked one is still returned (callers see its z and decide).
+    faithful (near-copies would otherwise win on content preservation alone); one that kept
+    almost none of the original's content words is not a rewrite at all (small models sometimes
+    answer with an unrelated passage in a plausible voice). None when no candidate is both:
+    the caller keeps the original and says so.
     """
     usable = [c for c in candidates if c.text and c.finish_reason != "cancelled"]
-    if not usable:
-        return None
-    closer = [c for c in usable if original_z is None or (c.z is not None and c.z < original_z)]
-    return max(closer or usable, key=lambda c: c.rank_score)
+    good = [
+        c
+        for c in usable
+        if (original_z is None or (c.z is not None and c.z < original_z))
+        and c.preservation >= MIN_PRESERVATION
+    ]
+    return max(good, key=lambda c: c.rank_score) if good else None
 
 
 def _is_chat(backend: Backend) -> bool:
@@ -318,7 +332,8 @@ def rewrite_paragraph(
 
 
 def _unchanged(paragraph: str, drift: float | None, z: float | None) -> Candidate:
-    return Candidate(paragraph, drift, 1.0, 0.0, 0, 0.0, "cancelled", z)
+    """The original itself, when no candidate is worth using (finish_reason 'unchanged')."""
+    return Candidate(paragraph, drift, 1.0, 0.0, 0, 0.0, "unchanged", z)
 
 
 def _join_parts(

@@ -12,7 +12,13 @@ from testpaths import EXAMPLES
 
 from inkmod.backends.base import BackendInfo, ChatMessage, GenerationConfig, GenerationResult
 from inkmod.model import EnhancedStyleModel
-from inkmod.rewrite import clean_output, preservation, rewrite_paragraph, rewrite_text
+from inkmod.rewrite import (
+    MIN_PRESERVATION,
+    clean_output,
+    preservation,
+    rewrite_paragraph,
+    rewrite_text,
+)
 from inkmod.style.profile import StyleProfile
 from inkmod.style.training import build_profile
 
@@ -115,6 +121,13 @@ def test_markup_outside_paragraphs_is_kept_and_only_drifting_rewritten(maya: Sty
     assert MAYA_VERSION in result.text and HARLAN not in result.text
 
 
+def test_unrelated_or_no_closer_candidates_keep_the_original(maya: StyleProfile) -> None:
+    unrelated = "Honestly, the bread came out a little bit flat again, you know what I mean?"
+    result = rewrite_paragraph(HARLAN, maya, ScriptedBackend([HARLAN, unrelated]), k=2)
+    assert not result.changed and result.chosen.text == HARLAN
+    assert result.to_dict()["changed"] is False
+
+
 def test_cancel_keeps_original(maya: StyleProfile) -> None:
     cancel = threading.Event()
     cancel.set()
@@ -153,11 +166,20 @@ def test_real_model_rewrite_and_generation(model: str) -> None:
         result = styled.rewrite(HARLAN, k=2)
         paragraph = result.paragraphs[0]
         assert len(paragraph.candidates) == 2
-        assert paragraph.chosen in paragraph.candidates
         original_z = styled.require_profile().score_text(HARLAN).z
-        closer = [c for c in paragraph.candidates if c.z is not None and c.z < original_z]
-        if closer:  # a candidate closer to the writer always beats a near-copy
-            assert paragraph.chosen.rank_score == max(c.rank_score for c in closer)
+        good = [
+            c
+            for c in paragraph.candidates
+            if c.z is not None
+            and original_z is not None
+            and c.z < original_z
+            and c.preservation >= MIN_PRESERVATION
+        ]
+        if good:  # the best candidate both closer to the writer and about the original
+            assert paragraph.changed
+            assert paragraph.chosen.rank_score == max(c.rank_score for c in good)
+        else:  # otherwise the original is kept, never a worse or unrelated text
+            assert not paragraph.changed and paragraph.chosen.text == HARLAN
         assert result.text.strip()
     finally:
         styled.close()
