@@ -239,6 +239,8 @@ class DaemonClient:
         self.client_name = client_name
         self.daemon_args = tuple(daemon_args)
         self.on_interrupted = on_interrupted
+        self._lost_lock = threading.Lock()
+        self._last_lost: Session | None = None
         self.server_info: dict[str, Any] = {}
         self.started_daemon = False
         """True when this client spawned the daemon it is connected to."""
@@ -444,7 +446,18 @@ class DaemonClient:
         await session.wait_closed()
         if self._closing or session is not self._session:
             return
-        reason = session.close_reason or "connection lost"
+        self._report_lost(session, session.close_reason or "connection lost")
+
+    def _report_lost(self, session: Session | None, reason: str) -> None:
+        """Tell the user once per lost connection, whichever path noticed first.
+
+        Both the connection watcher and a request that failed with the connection can notice;
+        the request path may already have replaced the session, so each reports, deduplicated.
+        """
+        with self._lost_lock:
+            if session is None or session is self._last_lost:
+                return
+            self._last_lost = session
         log.warning("lost the daemon for profile %r: %s", self.profile, reason)
         if self.on_interrupted is not None:
             self._dispatch.put((self.on_interrupted, (reason,)))
@@ -457,7 +470,8 @@ class DaemonClient:
             try:
                 with self._connect_lock:
                     if not self.connected:
-                        self._session = None
+                        lost, self._session = self._session, None
+                        self._report_lost(lost, str(exc) or "connection lost")
                         self.connect()
                 restarted = True
                 detail = f"; a new daemon is running (pid {self.pid}), retry the request"
