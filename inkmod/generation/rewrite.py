@@ -18,16 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inkmod.backends.base import Backend, ChatMessage, GenerationConfig
-from inkmod.style.features import paragraph_features
-from inkmod.style.lexicons import FUNCTION_WORDS
-from inkmod.style.markup import extract_prose
-from inkmod.style.profile import StyleProfile
-from inkmod.style.prompt import (
+from inkmod.generation.prompt import (
     Exemplar,
     rewrite_continuation,
     rewrite_messages,
     select_exemplars,
 )
+from inkmod.style.features import paragraph_features
+from inkmod.style.lexicons import FUNCTION_WORDS
+from inkmod.style.markup import extract_prose
+from inkmod.style.profile import StyleProfile
 from inkmod.style.tokens import parse_paragraph, split_sentences
 
 DEFAULT_K = 3
