@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check
 export INKMOD_DEMO_HOME := $(CURDIR)/.demo-home
 
-.PHONY: demo test lint typecheck pytest bench clean tools vscode
+.PHONY: demo test lint typecheck pytest bench clean tools vscode code-server docs-images
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,12 +34,31 @@ lint: $(VENV)/.test-installed
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
 
-# A real editor for the end-to-end tests: headless Neovim from Debian's packages.
+# Real editors for the end-to-end tests, from Debian's packages: headless Neovim; Chromium and
+# ripgrep (and Kerberos headers, to build a native module) for code-server.
+APT_TOOLS := neovim chromium-headless-shell ripgrep libkrb5-dev
 tools:
-	@command -v nvim >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends neovim >/dev/null; }
+	@missing=$$(for p in $(APT_TOOLS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
 
-pytest: $(VENV)/.test-installed tools
+# code-server (VS Code for the browser) and playwright-core, from npm, for the VS Code
+# end-to-end test; cached under .cache/ by version (about 3 minutes the first time, then nothing).
+CODE_SERVER_VERSION := 4.99.4
+CODE_SERVER_DIR := .cache/code-server/$(CODE_SERVER_VERSION)
+$(CODE_SERVER_DIR)/.installed: | tools
+	CODE_SERVER_VERSION=$(CODE_SERVER_VERSION) sh scripts/install-code-server.sh $(CURDIR)/$(CODE_SERVER_DIR)
+code-server: $(CODE_SERVER_DIR)/.installed
+
+# The end-to-end tests must run in `make test`: a missing editor fails instead of skipping.
+pytest: export INKMOD_REQUIRE_E2E := 1
+pytest: $(VENV)/.test-installed tools code-server
 	$(BIN)/pytest -q
+
+# Screenshots for docs/images, taken by the end-to-end tests of what a user sees.
+docs-images: export INKMOD_DOCS_SCREENSHOTS := 1
+docs-images: $(VENV)/.test-installed tools code-server vscode
+	$(BIN)/pytest -q -m e2e tests/e2e
 
 # The VS Code extension: install exactly the locked packages, lint, type-check, bundle, package a
 # .vsix. Its unit and integration tests (against the real `inkmod lsp`) run from pytest.
