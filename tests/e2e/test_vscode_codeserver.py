@@ -209,14 +209,22 @@ def test_diagnostics_rewrite_and_train_in_code_server(home: Path) -> None:
                 "inkmod.profile": "maya",
                 "inkmod.backend": "lspfake",
                 "inkmod.candidates": 2,
-                "inkmod.server.pythonPath": sys.executable,
             },
             indent=2,
         )
     )
+    # No server setting: the extension must find InkMod in the workspace's .venv (the way it
+    # finds a project's own install), with no `inkmod` on PATH.
+    venv_bin = workspace / ".venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    (venv_bin / "inkmod").write_text(f'#!/bin/sh\nexec {_inkmod()} "$@"\n')
+    (venv_bin / "inkmod").chmod(0o755)
     before = (workspace / "mixed.md").read_text()
     env = dict(os.environ)
     env.pop("XDG_RUNTIME_DIR", None)
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", "").split(os.pathsep) if not (Path(p) / "inkmod").exists()
+    )
     env.update(
         INKMOD_HOME=str(home),
         INKMOD_DAEMON_PLUGINS="inkmod_lsp_fake_backend",
@@ -271,11 +279,17 @@ def test_diagnostics_rewrite_and_train_in_code_server(home: Path) -> None:
     diagnostics = steps["diagnostics"]
     assert diagnostics["count"] >= 2, diagnostics
     actions = steps["code-actions"]["actions"]
-    rewrites = [a for a in actions if a.startswith("Rewrite")]
-    assert rewrites, actions
-    assert len(rewrites) == len(set(rewrites)), actions
+    # One action per intent (headings such as "Quick Fix" aside), the paragraph's rewrite first.
+    offered = [a for a in actions if a in {"Rewrite paragraph in my style", "Ignore this paragraph"}]
+    assert offered == ["Rewrite paragraph in my style", "Ignore this paragraph"], actions
+    assert "Rewrite in my style" not in actions, actions
     after = (workspace / "mixed.md").read_text()
     assert after != before
     assert "chip in" in after  # the fake model's paragraph, in Maya's voice
+    logs = "\n".join(
+        p.read_text(errors="replace") for p in (home / "cs-user" / "logs").rglob("*InkMod*.log")
+    )
+    assert "starting the server: " in logs, logs[-2000:]
+    assert f"inkmod lsp (the workspace's .venv ({venv_bin / 'inkmod'}))" in logs, logs[-2000:]
     assert "training profile" in steps["train-progress"]["text"]
     assert "trained on" in steps["train-done"]["text"]

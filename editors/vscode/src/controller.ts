@@ -151,9 +151,14 @@ export class Controller implements vscode.Disposable {
       launch = await this.deps.resolveLaunch(getLaunchSettings(), {
         which: (name) => which(name),
         interpreter: () => python.selectedInterpreter(vscode.workspace.workspaceFolders?.[0]?.uri),
+        folders: () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+        probe: (candidate) => this.deps.probeLaunch(candidate),
       });
+      for (const note of launch.passedOver ?? []) {
+        this.output.info(`server candidate passed over: ${note}`);
+      }
       this.output.info(`starting the server: ${launch.command} ${launch.args.join(' ')} (${launch.source})`);
-      version = await this.deps.probeLaunch(launch);
+      version = launch.version ?? (await this.deps.probeLaunch(launch));
     } catch (error) {
       this.failed(error instanceof LaunchError ? error : new LaunchError(String(error), 'failed'));
       return;
@@ -182,7 +187,10 @@ export class Controller implements vscode.Disposable {
       this.failed(new LaunchError(`the server did not start: ${message}`, 'failed'));
       return;
     }
-    this.status.update({ version: version.replace(/^inkmod\s+/, '') || undefined });
+    this.status.update({
+      version: version.replace(/^inkmod\s+/, '') || undefined,
+      server: launch.source,
+    });
     this.scheduleStatus(0);
   }
 

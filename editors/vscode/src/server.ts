@@ -1,18 +1,26 @@
 /**
  * Finding, checking and starting the language server (`inkmod lsp`).
  *
- * Where the server comes from, first match wins:
+ * Where the server comes from. A setting, when there is one, is used as it is:
  *
  * 1. `inkmod.server.command` -- a full command line;
- * 2. `inkmod.server.pythonPath` -- `<python> -m inkmod_lsp`;
- * 3. `inkmod` on PATH -- `inkmod lsp` (pipx installs it there);
- * 4. the interpreter selected in the Python extension -- `<python> -m inkmod_lsp`.
+ * 2. `inkmod.server.pythonPath` -- `<python> -m inkmod_lsp`.
  *
- * Before starting, the launch is probed (`inkmod --version`, or importing `inkmod_lsp` with the
- * interpreter), so that "not installed" is said in words instead of a closed pipe.
+ * Otherwise the first of these that has InkMod installed (each is probed), the way the Python
+ * extension's tools find theirs -- VS Code's extension host does not always see the PATH of
+ * the shell the writer installed InkMod from, so PATH comes last:
+ *
+ * 3. the interpreter selected in the Python extension -- `<python> -m inkmod_lsp`;
+ * 4. a virtual environment in the workspace (`.venv`, `venv`) -- its `inkmod lsp`;
+ * 5. `inkmod` on PATH -- `inkmod lsp`;
+ * 6. pipx's bin directory (`$PIPX_BIN_DIR`, else `~/.local/bin`) -- `inkmod lsp`.
+ *
+ * The probe (`inkmod --version`, or importing `inkmod_lsp` with the interpreter) makes "not
+ * installed" a sentence instead of a closed pipe, and says which one was chosen.
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
@@ -36,6 +44,10 @@ export interface Launch {
   source: string;
   /** How to check it before starting; undefined when only the executable can be checked. */
   probe?: { command: string; args: string[]; kind: 'cli' | 'python' };
+  /** The probe's answer ("inkmod 0.1.0") when resolving already probed it. */
+  version?: string;
+  /** Candidates tried before this one and why they were passed over, for the log. */
+  passedOver?: string[];
 }
 
 /** Why the server cannot be started; `message` is for the user. */
@@ -54,7 +66,23 @@ export interface ResolveDeps {
   which(name: string): string | undefined;
   /** The Python extension's selected interpreter, or undefined. */
   interpreter(): Promise<string | undefined>;
+  /** The workspace folders' paths (default: none). */
+  folders?(): string[];
+  /** Whether a file exists and can be run (default: fs.accessSync X_OK). */
+  executable?(file: string): boolean;
+  /** Check a candidate; returns its version line, throws a {@link LaunchError} (default: none,
+   * so the first candidate found is taken unchecked). */
+  probe?(launch: Launch): Promise<string>;
+  /** The user's home directory and environment (for pipx's bin directory). */
+  home?: string;
+  env?: Record<string, string | undefined>;
 }
+
+/** How to point InkMod at the server by hand; ends every "not found" message. */
+export const HOW_TO_SET =
+  "Install it with `pipx install 'inkmod[llama]'` (or `pip install 'inkmod[llama]'` in the " +
+  "workspace's .venv), or set inkmod.server.pythonPath to a Python that has it, or " +
+  'inkmod.server.command to `["/path/to/inkmod", "lsp"]`.';
 
 export const PYTHON_PROBE = `import inkmod, ${SERVER_MODULE}; print("inkmod " + inkmod.__version__)`;
 
@@ -95,21 +123,92 @@ export async function resolveLaunch(settings: LaunchSettings, deps: ResolveDeps)
   if (settings.pythonPath) {
     return pythonLaunch(settings.pythonPath, settings.args, 'setting inkmod.server.pythonPath');
   }
-  const onPath = deps.which('inkmod');
-  if (onPath) {
-    return cliLaunch(onPath, settings.args, '`inkmod` on PATH');
-  }
-  const python = await deps.interpreter();
-  if (python) {
-    return pythonLaunch(python, settings.args, "the Python extension's selected interpreter");
+  const candidates = await automaticCandidates(settings.args, deps);
+  const passedOver: string[] = [];
+  for (const { launch, missing } of candidates) {
+    if (missing) {
+      passedOver.push(missing);
+      continue;
+    }
+    if (!launch) {
+      continue;
+    }
+    if (!deps.probe) {
+      return { ...launch, passedOver };
+    }
+    try {
+      const version = await deps.probe(launch);
+      return { ...launch, version, passedOver };
+    } catch (error) {
+      passedOver.push(`${launch.source}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
   throw new LaunchError(
-    'InkMod is not installed: no `inkmod` command on PATH, and neither inkmod.server.command ' +
-      'nor inkmod.server.pythonPath is set. Install it (`pipx install inkmod`, or ' +
-      '`pip install inkmod` in a virtual environment) and point inkmod.server.pythonPath at ' +
-      "that environment's Python.",
+    `InkMod is not installed where VS Code can find it (${passedOver.join('; ')}). ${HOW_TO_SET}`,
     'not-found',
   );
+}
+
+interface Candidate {
+  launch?: Launch;
+  /** Why there is no candidate here, for the "not installed" message. */
+  missing?: string;
+}
+
+const VENV_NAMES = ['.venv', 'venv'];
+
+function venvScript(venv: string, name: string): string {
+  return process.platform === 'win32'
+    ? path.join(venv, 'Scripts', `${name}.exe`)
+    : path.join(venv, 'bin', name);
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Steps 3-6 of the module doc, in order. */
+async function automaticCandidates(extra: string[], deps: ResolveDeps): Promise<Candidate[]> {
+  const executable = deps.executable ?? isExecutable;
+  const out: Candidate[] = [];
+  const python = await deps.interpreter();
+  out.push(
+    python
+      ? { launch: pythonLaunch(python, extra, `the Python extension's selected interpreter ${python}`) }
+      : { missing: 'no interpreter selected in the Python extension' },
+  );
+  const venvs: Candidate[] = [];
+  for (const folder of deps.folders?.() ?? []) {
+    for (const name of VENV_NAMES) {
+      const venv = path.join(folder, name);
+      const script = venvScript(venv, 'inkmod');
+      const interpreter = venvScript(venv, 'python');
+      if (executable(script)) {
+        venvs.push({ launch: cliLaunch(script, extra, `the workspace's ${name} (${script})`) });
+      } else if (executable(interpreter) && interpreter !== python) {
+        venvs.push({ launch: pythonLaunch(interpreter, extra, `the workspace's ${name} (${interpreter})`) });
+      }
+    }
+  }
+  out.push(...(venvs.length > 0 ? venvs : [{ missing: 'no .venv with InkMod in the workspace' }]));
+  const onPath = deps.which('inkmod');
+  out.push(
+    onPath
+      ? { launch: cliLaunch(onPath, extra, `\`inkmod\` on PATH (${onPath})`) }
+      : { missing: 'no `inkmod` on the PATH VS Code sees' },
+  );
+  const env = deps.env ?? process.env;
+  const pipxBin = env.PIPX_BIN_DIR || path.join(deps.home ?? os.homedir(), '.local', 'bin');
+  const pipx = path.join(pipxBin, process.platform === 'win32' ? 'inkmod.exe' : 'inkmod');
+  if (executable(pipx) && pipx !== onPath) {
+    out.push({ launch: cliLaunch(pipx, extra, `pipx's ${pipxBin}`) });
+  }
+  return out;
 }
 
 /** `which`, without a dependency: the first executable `name` on PATH. */
@@ -208,7 +307,7 @@ export async function probeLaunch(launch: Launch, run: Runner = runProcess): Pro
     if (kind === 'python' && /ModuleNotFoundError|No module named/.test(result.stderr)) {
       throw new LaunchError(
         `The Python interpreter \`${command}\` (${launch.source}) does not have InkMod ` +
-          `installed (${detail}). Install it there (\`${command} -m pip install inkmod\`) or ` +
+          `installed (${detail}). Install it there (\`${command} -m pip install 'inkmod[llama]'\`) or ` +
           'set inkmod.server.pythonPath to a Python that has it.',
         'not-installed',
       );

@@ -35,6 +35,8 @@ export interface StatusState {
   modelLoaded?: boolean;
   daemon?: string;
   version?: string;
+  /** Where the server was found ("the workspace's .venv (…)"), for the tooltip. */
+  server?: string;
   /**
    * The paragraph under the cursor: a drift, `null` when it is not flagged, `undefined` when
    * the active editor is not a document the server checks.
@@ -98,6 +100,9 @@ export function renderStatus(state: StatusState): Rendered {
   lines.push(`Model: ${backend}${loaded}`);
   if (state.daemon) {
     lines.push(`Daemon: ${state.daemon}`);
+  }
+  if (state.server) {
+    lines.push(`Server: ${state.server}`);
   }
   if (state.detail && state.phase !== 'ready') {
     lines.push(state.phase === 'error' || state.phase === 'degraded' ? `⚠ ${state.detail}` : state.detail);

@@ -50,7 +50,7 @@ describe('package.json', () => {
     const titles = manifest.contributes.commands.map((c) => `${c.category}: ${c.title}`);
     for (const title of [
       'InkMod: Train Style Profile',
-      'InkMod: Rewrite Selection in My Style',
+      'InkMod: Rewrite Selection or Paragraph in My Style',
       'InkMod: Show Status',
       'InkMod: Select Backend',
       'InkMod: Restart Server',

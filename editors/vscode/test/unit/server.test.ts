@@ -15,7 +15,7 @@ import {
   which,
 } from '../../src/server';
 
-const none = { which: () => undefined, interpreter: async () => undefined };
+const none = { which: () => undefined, interpreter: async () => undefined, home: '/nonexistent', env: {} };
 const settings = (over: Partial<{ command: string[]; pythonPath: string; args: string[] }> = {}) => ({
   command: [],
   pythonPath: '',
@@ -50,19 +50,55 @@ describe('resolveLaunch', () => {
     assert.deepEqual(launch.args, ['-m', 'inkmod_lsp']);
     assert.match(launch.source, /pythonPath/);
   });
-  it('then `inkmod` on PATH, then the Python extension', async () => {
-    const onPath = await resolveLaunch(settings(), { ...none, which: () => '/usr/local/bin/inkmod' });
-    assert.deepEqual([onPath.command, ...onPath.args], ['/usr/local/bin/inkmod', 'lsp']);
+  it('then the Python extension, the workspace .venv, PATH and pipx, the first that has InkMod', async () => {
+    const probed: string[] = [];
+    const deps = {
+      which: () => '/usr/local/bin/inkmod',
+      interpreter: async () => '/usr/bin/python3',
+      folders: () => ['/ws'],
+      executable: (file: string) => file === '/ws/.venv/bin/inkmod' || file === '/home/me/.local/bin/inkmod',
+      home: '/home/me',
+      env: {},
+      probe: async (launch: { command: string }) => {
+        probed.push(launch.command);
+        if (launch.command === '/usr/bin/python3') {
+          throw new LaunchError('no module named inkmod', 'not-installed');
+        }
+        return 'inkmod 0.1.0';
+      },
+    };
+    const launch = await resolveLaunch(settings(), deps);
+    assert.deepEqual([launch.command, ...launch.args], ['/ws/.venv/bin/inkmod', 'lsp']);
+    assert.equal(launch.version, 'inkmod 0.1.0');
+    assert.match(launch.source, /workspace's \.venv/);
+    assert.deepEqual(probed, ['/usr/bin/python3', '/ws/.venv/bin/inkmod']);
+    assert.match(launch.passedOver?.[0] ?? '', /Python extension's selected interpreter \/usr\/bin\/python3: no module/);
+
     const fromExtension = await resolveLaunch(settings(), { ...none, interpreter: async () => '/env/bin/python' });
     assert.deepEqual([fromExtension.command, ...fromExtension.args], ['/env/bin/python', '-m', 'inkmod_lsp']);
     assert.match(fromExtension.source, /Python extension/);
+    const onPath = await resolveLaunch(settings(), { ...none, which: () => '/usr/local/bin/inkmod' });
+    assert.deepEqual([onPath.command, ...onPath.args], ['/usr/local/bin/inkmod', 'lsp']);
+    const pipx = await resolveLaunch(settings(), {
+      ...none, home: '/home/me', env: {}, executable: (f: string) => f === '/home/me/.local/bin/inkmod',
+    });
+    assert.equal(pipx.command, '/home/me/.local/bin/inkmod');
+    const venvPython = await resolveLaunch(settings(), {
+      ...none, folders: () => ['/ws'], executable: (f: string) => f === '/ws/venv/bin/python',
+    });
+    assert.deepEqual([venvPython.command, ...venvPython.args], ['/ws/venv/bin/python', '-m', 'inkmod_lsp']);
   });
-  it('says how to install InkMod when nothing is found', async () => {
-    await assert.rejects(resolveLaunch(settings(), none), (e: unknown) => {
+  it('says what it tried and how to set it when nothing is found', async () => {
+    await assert.rejects(resolveLaunch(settings(), { ...none, home: '/nonexistent', env: {} }), (e: unknown) => {
       assert.ok(e instanceof LaunchError);
       assert.equal(e.kind, 'not-found');
-      assert.match(e.message, /InkMod is not installed/);
-      assert.match(e.message, /pipx install inkmod/);
+      assert.match(e.message, /InkMod is not installed where VS Code can find it/);
+      assert.match(e.message, /no interpreter selected in the Python extension/);
+      assert.match(e.message, /no \.venv with InkMod in the workspace/);
+      assert.match(e.message, /no `inkmod` on the PATH VS Code sees/);
+      assert.match(e.message, /pipx install 'inkmod\[llama\]'/);
+      assert.match(e.message, /inkmod\.server\.pythonPath/);
+      assert.match(e.message, /inkmod\.server\.command/);
       return true;
     });
   });
@@ -86,7 +122,7 @@ describe('probeLaunch', () => {
       assert.ok(e instanceof LaunchError);
       assert.equal(e.kind, 'not-installed');
       assert.match(e.message, /does not have InkMod installed \(ModuleNotFoundError: No module named 'inkmod'\)/);
-      assert.match(e.message, /py -m pip install inkmod/);
+      assert.match(e.message, /py -m pip install 'inkmod\[llama\]'/);
       return true;
     });
   });
