@@ -10,8 +10,11 @@ Offered:
 * ``Rewrite paragraph in my style`` (``refactor.rewrite``) where the cursor is in a paragraph of
   prose -- an empty range, as Neovim sends, means the paragraph at the cursor;
 * ``Rewrite selection in my style`` (``refactor.rewrite``) for a non-empty selection;
-* on each drift diagnostic in the request's context, the quick fixes ``Rewrite in my style``
-  and ``Ignore this paragraph`` (the latter runs ``inkmod.ignoreParagraph``: no resolve needed).
+* on each drift diagnostic under the cursor or selection, the quick fixes ``Rewrite paragraph in
+  my style`` (instead of the refactoring: one action per intent) and ``Ignore this paragraph``
+  (which runs ``inkmod.ignoreParagraph``: no resolve needed).
+
+Always in that order: paragraph, selection, ignore.
 
 When rewriting is impossible (no daemon) the actions are still listed, marked ``disabled`` with
 the reason for clients that show that, and with the reason in the title for the others, so the
@@ -36,7 +39,8 @@ log = logging.getLogger(__name__)
 
 TITLE_PARAGRAPH = "Rewrite paragraph in my style"
 TITLE_SELECTION = "Rewrite selection in my style"
-TITLE_FIX = "Rewrite in my style"
+TITLE_FIX = TITLE_PARAGRAPH
+"""The quick fix on a drift diagnostic does what the refactoring does, so it has its title."""
 TITLE_IGNORE = "Ignore this paragraph"
 COMMAND_REWRITE = "inkmod.rewrite"
 COMMAND_IGNORE = "inkmod.ignoreParagraph"
@@ -80,7 +84,6 @@ def _code_actions(
     version = document.version
     only = [str(getattr(k, "value", k)) for k in params.context.only or []]
     unavailable = ls.runtime.link.unavailable_reason()
-    actions: list[lsp.CodeAction] = []
 
     def rewrite_action(
         title: str, kind: str, request: RewriteRequest, diagnostics: list[lsp.Diagnostic] | None
@@ -102,17 +105,26 @@ def _code_actions(
 
     rng = params.range
     empty = rng.start == rng.end
+    # One action per intent, always in this order: rewrite the paragraph (the quick fix on its
+    # diagnostic, else the refactoring), rewrite the selection, ignore the paragraph.
+    paragraph: list[lsp.CodeAction] = []
+    selection: list[lsp.CodeAction] = []
+    ignore: list[lsp.CodeAction] = []
+    fixed_at_cursor = False
     fix_kind = lsp.CodeActionKind.QuickFix.value
     if _wanted(fix_kind, only):
         for diag in params.context.diagnostics:
-            if not convert.is_drift_diagnostic(diag):
+            # Clients send the diagnostics of the line or of the whole document; only those
+            # under the cursor or selection are about this paragraph.
+            if not convert.is_drift_diagnostic(diag) or not _overlaps(diag.range, rng):
                 continue
+            fixed_at_cursor = fixed_at_cursor or _contains(diag.range, rng.start)
             data = diag.data if isinstance(diag.data, dict) else {}
             request = RewriteRequest(uri, diag.range, version, "paragraph")
-            actions.append(rewrite_action(TITLE_FIX, fix_kind, request, [diag]))
+            paragraph.append(rewrite_action(TITLE_FIX, fix_kind, request, [diag]))
             digest = data.get("hash")
             if isinstance(digest, str):
-                actions.append(
+                ignore.append(
                     lsp.CodeAction(
                         title=TITLE_IGNORE,
                         kind=fix_kind,
@@ -126,13 +138,25 @@ def _code_actions(
                 )
     refactor_kind = lsp.CodeActionKind.RefactorRewrite.value
     if _wanted(refactor_kind, only):
-        if _cursor_in_prose(ls, state, document.version, rng.start):
+        if not fixed_at_cursor and _cursor_in_prose(ls, state, document.version, rng.start):
             request = RewriteRequest(uri, lsp.Range(rng.start, rng.start), version, "paragraph")
-            actions.append(rewrite_action(TITLE_PARAGRAPH, refactor_kind, request, None))
+            paragraph.append(rewrite_action(TITLE_PARAGRAPH, refactor_kind, request, None))
         if not empty:
             request = RewriteRequest(uri, rng, version, "selection")
-            actions.append(rewrite_action(TITLE_SELECTION, refactor_kind, request, None))
-    return actions
+            selection.append(rewrite_action(TITLE_SELECTION, refactor_kind, request, None))
+    return [*paragraph, *selection, *ignore]
+
+
+def _before(a: lsp.Position, b: lsp.Position) -> bool:
+    return (a.line, a.character) < (b.line, b.character)
+
+
+def _contains(rng: lsp.Range, at: lsp.Position) -> bool:
+    return not _before(at, rng.start) and not _before(rng.end, at)
+
+
+def _overlaps(a: lsp.Range, b: lsp.Range) -> bool:
+    return not _before(a.end, b.start) and not _before(b.end, a.start)
 
 
 def _cursor_in_prose(
