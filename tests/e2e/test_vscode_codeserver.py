@@ -280,7 +280,9 @@ def test_diagnostics_rewrite_and_train_in_code_server(home: Path) -> None:
     assert diagnostics["count"] >= 2, diagnostics
     actions = steps["code-actions"]["actions"]
     # One action per intent (headings such as "Quick Fix" aside), the paragraph's rewrite first.
-    offered = [a for a in actions if a in {"Rewrite paragraph in my style", "Ignore this paragraph"}]
+    offered = [
+        a for a in actions if a in {"Rewrite paragraph in my style", "Ignore this paragraph"}
+    ]
     assert offered == ["Rewrite paragraph in my style", "Ignore this paragraph"], actions
     assert "Rewrite in my style" not in actions, actions
     after = (workspace / "mixed.md").read_text()

@@ -253,7 +253,8 @@ def test_missing_server_is_explained(short_home: Path) -> None:
     assert data["clients"] == 0
     texts = [m["text"] for m in data["messages"]]
     missing = [t for t in texts if "`/nonexistent/inkmod` was not found" in t]
-    assert missing and "pipx install inkmod" in missing[0], texts
+    assert missing and "pipx install 'inkmod[llama]'" in missing[0], texts
+    assert not any("filetypes" in t for t in texts), "no misleading filetype hint"
     assert sum("was not found" in t for t in texts) == 1, "said once, not on every buffer"
     assert any("InkMod is not attached to this buffer" in t for t in texts), texts
     report = health_report(data["health"])

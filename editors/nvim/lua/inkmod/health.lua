@@ -57,7 +57,7 @@ function M.check()
   if vim.fn.executable(exe) ~= 1 then
     r.error(
       string.format('`%s` not found (server command: %s)', exe, table.concat(cmd, ' ')),
-      { 'Install InkMod: pipx install inkmod', 'Or pass cmd = {...} or python = "..." to require("inkmod").setup()' }
+      { "Install InkMod: pipx install 'inkmod[llama]'", 'Or pass cmd = {...} or python = "..." to require("inkmod").setup()' }
     )
     return
   end

@@ -303,7 +303,7 @@ function M.check_executable()
     'missing:' .. cmd[1],
     string.format(
       "InkMod: %s `%s` was not found, so InkMod's language server cannot start. Install InkMod "
-        .. '(`pipx install inkmod`) or pass `cmd` / `python` to require("inkmod").setup(); '
+        .. "(`pipx install 'inkmod[llama]'`) or pass `cmd` / `python` to require(\"inkmod\").setup(); "
         .. 'see `:checkhealth inkmod`.',
       how,
       cmd[1]
@@ -339,9 +339,108 @@ function M.attach(bufnr)
   return id
 end
 
+--- The server's settings (section `inkmod`, docs/lsp.md): accepted inside `settings = {…}` and,
+--- as the README writes them, at the top level of setup()'s options.
+M.server_setting_keys = {
+  'samplesFolder',
+  'profile',
+  'backend',
+  'threshold',
+  'languages',
+  'debounceMs',
+  'candidates',
+  'severity',
+  'maxReasons',
+  'daemon',
+  'preloadModel',
+}
+
+--- The plugin's own options (|inkmod-setup|).
+M.option_keys = {
+  'cmd',
+  'python',
+  'cmd_env',
+  'filetypes',
+  'root_markers',
+  'settings',
+  'autostart',
+  'progress',
+  'on_attach',
+  'lsp_config',
+}
+
+local function sorted_keys(t)
+  local out = vim.tbl_keys(t)
+  table.sort(out)
+  return out
+end
+
+--- setup()'s options with top-level server settings moved into `settings` (a value given in
+--- `settings` wins), and the unknown keys (returned as a list of messages).
+function M.normalize_options(opts)
+  opts = vim.deepcopy(opts or {})
+  local problems = {}
+  local settings = type(opts.settings) == 'table' and opts.settings or {}
+  if opts.settings ~= nil and type(opts.settings) ~= 'table' then
+    table.insert(problems, '`settings` must be a table')
+  end
+  local is_setting = {}
+  for _, key in ipairs(M.server_setting_keys) do
+    is_setting[key] = true
+  end
+  local unknown = {}
+  for _, key in ipairs(sorted_keys(opts)) do
+    if is_setting[key] then
+      if settings[key] == nil then
+        settings[key] = opts[key]
+      end
+      opts[key] = nil
+    elseif not vim.tbl_contains(M.option_keys, key) then
+      table.insert(unknown, key)
+      opts[key] = nil
+    end
+  end
+  local unknown_settings = {}
+  for _, key in ipairs(sorted_keys(settings)) do
+    if not is_setting[key] then
+      table.insert(unknown_settings, key)
+    end
+  end
+  if #unknown > 0 then
+    table.insert(
+      problems,
+      string.format(
+        'unknown option%s %s (options: %s; server settings: %s)',
+        #unknown > 1 and 's' or '',
+        table.concat(vim.tbl_map(function(k) return '`' .. k .. '`' end, unknown), ', '),
+        table.concat(M.option_keys, ', '),
+        table.concat(M.server_setting_keys, ', ')
+      )
+    )
+  end
+  if #unknown_settings > 0 then
+    table.insert(
+      problems,
+      string.format(
+        'unknown server setting%s %s in `settings` (known: %s)',
+        #unknown_settings > 1 and 's' or '',
+        table.concat(vim.tbl_map(function(k) return '`' .. k .. '`' end, unknown_settings), ', '),
+        table.concat(M.server_setting_keys, ', ')
+      )
+    )
+  end
+  opts.settings = settings
+  return opts, problems
+end
+
 --- Configure InkMod (see `:help inkmod-setup`) and start it for matching buffers.
 function M.setup(opts)
-  M.config = vim.tbl_deep_extend('force', vim.deepcopy(M.defaults), opts or {})
+  local problems
+  opts, problems = M.normalize_options(opts)
+  for _, problem in ipairs(problems) do
+    notify('InkMod setup(): ' .. problem, vim.log.levels.WARN)
+  end
+  M.config = vim.tbl_deep_extend('force', vim.deepcopy(M.defaults), opts)
   if opts and opts.filetypes then
     M.config.filetypes = opts.filetypes -- lists replace, not merge
   end
@@ -390,12 +489,23 @@ local function client_for(bufnr)
   if client then
     return client
   end
-  local hint = did_setup and 'is this filetype in `filetypes`? `:checkhealth inkmod` says more'
-    or 'call require("inkmod").setup() in your config'
-  notify(
-    string.format('InkMod is not attached to this buffer (%s).', hint),
-    vim.log.levels.WARN
-  )
+  local cmd = M.cmd()
+  local filetype = vim.bo[bufnr == 0 and vim.api.nvim_get_current_buf() or bufnr].filetype
+  local hint
+  if not did_setup then
+    hint = 'call require("inkmod").setup() in your config'
+  elseif vim.fn.executable(cmd[1]) ~= 1 then
+    hint = string.format(
+      "its server command `%s` cannot be run: install InkMod with `pipx install 'inkmod[llama]'` "
+        .. 'or pass `cmd` / `python` to setup()',
+      cmd[1]
+    )
+  elseif not vim.tbl_contains(M.config.filetypes, filetype) then
+    hint = string.format('filetype `%s` is not in `filetypes`', filetype)
+  else
+    hint = 'its language server is not running; `:checkhealth inkmod` and `:LspLog` say why'
+  end
+  notify(string.format('InkMod is not attached to this buffer: %s.', hint), vim.log.levels.WARN)
   return nil
 end
 
