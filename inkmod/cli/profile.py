@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from inkmod.cli.common import DEFAULT_PROFILE, console, fail
@@ -25,19 +26,32 @@ def profile_list() -> None:
     if not names:
         console.print("no profiles yet: create one with `inkmod train --samples DIR`")
         return
-    table = Table("name", "documents", "words", "samples folder", "file")
+    header = ("name", "documents", "words", "samples folder", "file")
+    rows: list[tuple[str, ...]] = []
     for name in names:
         try:
             loaded = load_profile(name)
-            table.add_row(
-                name,
-                str(len(loaded.documents)),
-                f"{loaded.totals.n_words:,}",
-                loaded.samples_dir or "—",
-                str(profile_path(name)),
+            rows.append(
+                (
+                    name,
+                    str(len(loaded.documents)),
+                    f"{loaded.totals.n_words:,}",
+                    loaded.samples_dir or "—",
+                    str(profile_path(name)),
+                )
             )
         except Exception as exc:  # a damaged file must not hide the others
-            table.add_row(name, "—", "—", f"[red]{exc}[/]", str(profile_path(name)))
+            rows.append((name, "—", "—", f"error: {exc}", str(profile_path(name))))
+    if not console.is_terminal:
+        # A pipe gets every path whole: tab-separated, one profile a line, no table to fit.
+        for row in (header, *rows):
+            print("\t".join(row))
+        return
+    table = Table(*header)
+    for column in table.columns[3:]:
+        column.overflow = "fold"  # wrapped in a narrow terminal, never cut
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
     console.print(table)
 
 

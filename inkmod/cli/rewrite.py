@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from inkmod.cli.common import err_console as err
+from inkmod.cli.common import fail
 from inkmod.generation.rewrite import DEFAULT_K, Candidate, ParagraphRewrite
 
 
@@ -46,8 +47,7 @@ def rewrite(
         try:
             sample = read_sample(Path(source))
         except SkipSample as skip:
-            err.print(f"[bold red]error:[/] {skip.path}: {skip.reason}", highlight=False)
-            raise typer.Exit(2) from None
+            raise fail(f"{skip.path}: {skip.reason}") from None
         text, fmt = sample.text, format_for_path(source)
     model = create_backend(backend or DEFAULT_MODEL)
     with err.status(f"loading {backend or DEFAULT_MODEL}…"):
