@@ -8,6 +8,7 @@ reached, Ctrl-C) still prints its table and says how to resume.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ PHASE_LABELS = {
     "connect": "connecting to the teacher",
     "load": "loading the local model",
     "baseline": "baseline (the model's own voice)",
+    "baseline_score": "scoring the baseline",
     "generate": "generating",
     "critique": "critique",
     "update": "updating the profile",
@@ -116,6 +118,17 @@ def train_enhanced(
         raise fail(f"--teacher must be 'openai' or 'none', not {teacher!r}")
     if teacher_json not in ("auto", "json_schema", "json_object_schema", "json_object", "prompt"):
         raise fail(f"unknown --teacher-json {teacher_json!r}")
+    if teacher == "openai" and not dry_run:
+        # Before the privacy notice, the tables and the checkpoint: without a key nothing of
+        # the run can happen, so say only that, once.
+        from inkmod.training.teacher import OPENAI_URL
+
+        url = TeacherConfig(base_url=teacher_base_url).resolved_base_url()
+        if url == OPENAI_URL and not os.environ.get("OPENAI_API_KEY"):
+            raise fail(
+                "--teacher openai needs an API key: export OPENAI_API_KEY=sk-..., or point "
+                "--teacher-base-url at a local OpenAI-compatible server, or use --teacher none"
+            )
     try:
         prices = PriceTable.from_file(price_table) if price_table else PriceTable()
         price = parse_price(teacher_price) if teacher_price else None

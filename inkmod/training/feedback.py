@@ -59,6 +59,74 @@ def echoes_task(text: str) -> bool:
     return bool(words) and sum(w in _TASK_WORDS for w in words) / len(words) >= 0.6
 
 
+_ABOUT_THE_REWRITE = re.compile(
+    r"\b(rewritten|revised|rewrite|improved|this version|the new version|the draft has|"
+    r"has been (improved|revised|rewritten)|focus(es|ed)? on clarity)\b",
+    re.IGNORECASE,
+)
+_DANGLING = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "to",
+        "of",
+        "with",
+        "by",
+        "for",
+        "in",
+        "on",
+        "at",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "has",
+        "have",
+        "had",
+        "that",
+        "which",
+        "who",
+    ]
+)
+_QUOTED = re.compile(r'["“]([^"“”]{2,40})["”]')  # double quotes: an apostrophe is no quote
+_NEGATED = re.compile(r"\b(avoid|never|don't|do not|not|no|instead of|rather than)\b", re.I)
+
+
+def note_problem(text: str) -> str | None:
+    """Why a teacher's note is not a rule about the writer's style (None: it may be one).
+
+    Notes are free text, but they are checked like the other rules: not the instructions
+    echoed back, not a description of the teacher's own rewrite ("The rewritten version is
+    improved with a focus on clarity…"), not cut off mid-sentence ("…has been."); phrases it
+    quotes as the writer's are checked against the samples by the caller (see
+    :func:`note_phrases`).
+    """
+    if echoes_task(text):
+        return "repeats the instructions, not a rule"
+    if _ABOUT_THE_REWRITE.search(text):
+        return "describes the teacher's rewrite, not the writer's style"
+    for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
+        words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", sentence.lower())
+        if len(words) < 3 or words[-1] in _DANGLING:
+            return "an unfinished sentence"
+    return None
+
+
+def note_phrases(text: str) -> list[str]:
+    """Phrases a note quotes as ones to use (not those it says to avoid)."""
+    if _NEGATED.search(text):
+        return []
+    return [m.group(1).strip() for m in _QUOTED.finditer(text)]
+
+
 def looks_like_words(text: str, min_words: int = 1) -> bool:
     """Mostly letters and spaces, with at least ``min_words`` words: not JSON debris."""
     if not text:

@@ -401,6 +401,8 @@ class _Run:
                 ckpt.save(self.ckpt_path)
                 self.emit("step", "baseline", phase="baseline", step=index + 1, steps=len(prompts))
         if "ours" not in base:
+            # Seconds of drift and fidelity scoring: say so, or progress sits at "N/N".
+            self.emit("phase", "scoring the baseline", phase="baseline_score")
             judgements = [judge(profile, t) for t in texts]
             ckpt.baseline = {
                 "texts": texts,

@@ -41,6 +41,24 @@ def write_json(report: dict[str, Any], path: Path) -> None:
     atomic_write_text(path, scrub_known(text), mode=0o644)
 
 
+def plot_points(report: dict[str, Any]) -> tuple[list[int], dict[str, list[float | None]]]:
+    """The plot's x values and its series (label → one value per x, None where missing).
+
+    The baseline -- the model's own voice, before any style prompt -- is the point at x = 0:
+    what the iterations are to be compared with.
+    """
+    baseline = report.get("baseline") or {}
+    points = [{"iteration": 0, **baseline}] if baseline.get("ours") else []
+    points += list(report.get("iterations") or [])
+    xs = [int(it["iteration"]) for it in points]
+    series: dict[str, list[float | None]] = {}
+    for group, key, label in SERIES:
+        ys = [(it.get(group) or {}).get(key) for it in points]
+        if any(y is not None for y in ys):
+            series[label] = ys
+    return xs, series
+
+
 def plot_scores(report: dict[str, Any], path: Path) -> bool:
     """Scores by iteration as a PNG; False (and no file) when there is nothing to plot."""
     iterations = report.get("iterations") or []
@@ -53,22 +71,15 @@ def plot_scores(report: dict[str, Any], path: Path) -> bool:
 
     import matplotlib.pyplot as plt
 
-    xs = [it["iteration"] for it in iterations]
+    xs, series = plot_points(report)
     fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
     try:
-        for group, key, label in SERIES:
-            ys = [(it.get(group) or {}).get(key) for it in iterations]
-            if any(y is not None for y in ys):
-                ax.plot(
-                    xs,
-                    [float("nan") if y is None else y for y in ys],
-                    marker="o",
-                    label=label,
-                )
+        for label, ys in series.items():
+            ax.plot(xs, [float("nan") if y is None else y for y in ys], marker="o", label=label)
         ax.set_xlabel("iteration")
         ax.set_ylabel("score (0–1)")
         ax.set_ylim(0, 1)
-        ax.set_xticks(xs)
+        ax.set_xticks(xs, [("baseline" if x == 0 else str(x)) for x in xs])
         ax.set_title(f"InkMod training: {report.get('profile', '')} ({report.get('critic', '')})")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="lower right")

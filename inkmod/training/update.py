@@ -31,7 +31,7 @@ from inkmod.generation.generate import LocalOutput, generation_settings
 from inkmod.generation.prompt import style_summary
 from inkmod.generation.rewrite import DEFAULT_K
 from inkmod.style.profile import StyleProfile
-from inkmod.training.feedback import Feedback, echoes_task
+from inkmod.training.feedback import Feedback, note_phrases, note_problem
 from inkmod.training.judge import judge, text_contains, writer_uses
 
 MAX_PREFER = 8
@@ -192,8 +192,12 @@ def _update_rules(
             summary.rejected.append(f"opener {opener!r}: the writer never starts a sentence so")
     rules["openers"] = _front(summary.openers_added, rules.get("openers", []), MAX_OPENERS)
     for note in feedback.notes:
-        if echoes_task(note):
-            summary.rejected.append(f"note {note!r}: repeats the instructions, not a rule")
+        problem = note_problem(note)
+        unused = [p for p in note_phrases(note) if writer_uses(profile, p) == 0]
+        if problem:
+            summary.rejected.append(f"note {note!r}: {problem}")
+        elif unused:
+            summary.rejected.append(f"note {note!r}: the writer never writes {unused[0]!r}")
         else:
             summary.notes_added.append(note if note.endswith(".") else note + ".")
     rules["notes"] = _front(summary.notes_added, rules.get("notes", []), MAX_NOTES)

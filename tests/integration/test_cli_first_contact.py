@@ -84,3 +84,35 @@ def test_profile_list_is_not_cut_in_a_pipe(tmp_path: Path) -> None:
     cells = row.split("\t")
     assert cells[0] == "maya" and cells[3] == str(samples)
     assert cells[4] == str(tmp_path / "data" / "profiles" / "maya.inkprofile")
+
+
+def test_openai_teacher_without_a_key_fails_first_in_one_line(tmp_path: Path) -> None:
+    env_free = {"OPENAI_API_KEY": "", "INKMOD_TEACHER_BASE_URL": ""}
+    result = subprocess.run(
+        [
+            INKMOD,
+            "train-enhanced",
+            "--style-folder",
+            str(REPO / "examples" / "samples" / "maya"),
+            "--test-prompts",
+            str(REPO / "examples" / "prompts.txt"),
+            "--teacher",
+            "openai",
+            "--report-dir",
+            str(tmp_path / "report"),
+        ],
+        env={
+            **{k: v for k, v in os.environ.items() if k not in env_free},
+            "INKMOD_HOME": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: --teacher openai needs an API key: export OPENAI_API_KEY=")
+    assert "--teacher none" in line
+    assert not (tmp_path / "report").exists()
