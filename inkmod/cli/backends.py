@@ -263,18 +263,73 @@ def pull(name: str) -> None:
     except ImportError as exc:
         raise MissingExtraError("models pull", "huggingface_hub", "hf") from exc
     assert spec.hub_repo is not None
+    if spec.source is SourceKind.GGUF_FILE and spec.hub_file:
+        _pull_file(spec.hub_repo, spec.hub_file, target)
+        return
     try:
-        if spec.source is SourceKind.GGUF_FILE and spec.hub_file:
-            target.mkdir(parents=True, exist_ok=True)
-            path = huggingface_hub.hf_hub_download(spec.hub_repo, spec.hub_file, local_dir=target)
-        else:
-            path = huggingface_hub.snapshot_download(spec.hub_repo)
+        path = huggingface_hub.snapshot_download(spec.hub_repo)
     except Exception as exc:
         raise BackendError(
             f"could not download {spec.hub_repo} (offline or hub unreachable?): "
             f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
         ) from exc
     out.print(f"downloaded: {path}")
+
+
+def _pull_file(repo: str, filename: str, target: Any) -> None:
+    """One GGUF file: resumable, SHA-256 checked (:mod:`inkmod.backends.download`), with a
+    progress bar in a terminal and a line per 10 % elsewhere (CI logs, pipes)."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    from inkmod.backends.download import download_hub_file
+    from inkmod.cli.common import err_console
+
+    if err_console.is_terminal:
+        with Progress(
+            "[bold]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(filename, total=None)
+
+            def on_progress(done: int, total: int | None) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = download_hub_file(repo, filename, target, progress=on_progress)
+    else:
+        shown = [-1]
+
+        def on_progress(done: int, total: int | None) -> None:
+            tenth = done * 10 // total if total else -1
+            if tenth > shown[0]:
+                shown[0] = tenth
+                err_console.print(
+                    f"{filename}: {tenth * 10}% ({_size(done)} of {_size(total)})",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+
+        result = download_hub_file(repo, filename, target, progress=on_progress)
+    if result.already_present:
+        out.print(f"already downloaded: {result.path}", highlight=False, soft_wrap=True)
+        return
+    checked = f"SHA-256 {result.sha256} verified" if result.sha256 else "no checksum on the hub"
+    resumed = f", resumed at {_size(result.resumed_from)}" if result.resumed_from else ""
+    out.print(
+        f"downloaded: {result.path} ({_size(result.size)}{resumed}; {checked})",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def register(app: typer.Typer) -> None:
