@@ -396,7 +396,7 @@ def train_adapter(
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
             step += 1
-            losses.append(float(loss))
+            losses.append(loss.item())
             step_times.append(time.monotonic() - started)
             if on_progress:
                 per_step = sum(step_times[-5:]) / len(step_times[-5:])
