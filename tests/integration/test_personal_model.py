@@ -42,8 +42,11 @@ def base() -> BaseModel:
 
 @pytest.fixture()
 def samples(tmp_path: Path) -> Path:
+    """Four of Maya's posts (about 2,000 words): enough to pass the minimum, cheap to validate."""
     folder = tmp_path / "maya"
-    shutil.copytree(MAYA, folder)
+    folder.mkdir()
+    for path in sorted(MAYA.glob("*.md"))[:4]:
+        shutil.copy(path, folder / path.name)
     return folder
 
 
@@ -106,11 +109,13 @@ def test_cancel_resume_export_and_llama_cpp_uses_the_adapter(base: BaseModel, sa
 
 
 def test_exported_adapter_matches_transformers_logits(base: BaseModel, tmp_path: Path):
-    """llama.cpp + GGUF adapter computes what transformers + peft computes.
+    """llama.cpp + GGUF adapter changes the logits the way transformers + peft does.
 
-    Random B matrices on q/k/v make the adapter's effect several times larger than the small
-    disagreement of the two runtimes on the base model (llama.cpp quantises activations). The
-    same adapter exported without llama.cpp's q/k row permutation must agree clearly worse.
+    Random B matrices on q_proj/k_proj (the projections whose rows llama.cpp permutes) give a
+    clear change; its direction in llama.cpp must match transformers' (cosine of the two logit
+    changes), and the same adapter exported without the permutation must not. Measured: about
+    0.7 against -0.2; the agreement is not 1 because llama.cpp runs the Q4 base on quantised
+    activations, which differ from transformers' float32 ones as much as the change itself.
     """
     import numpy as np
     import torch
@@ -121,7 +126,7 @@ def test_exported_adapter_matches_transformers_logits(base: BaseModel, tmp_path:
     assert model_path is not None
     prompt = rewrite_prompt("The market opens at 7 on Saturday, and Dale never misses it.")
     ids = base.tokenizer(prompt, add_special_tokens=False)["input_ids"]
-    config = LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "k_proj", "v_proj"])
+    config = LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "k_proj"])
     torch.manual_seed(1)
     peft_model = get_peft_model(base.model, config)
     try:
@@ -148,14 +153,15 @@ def test_exported_adapter_matches_transformers_logits(base: BaseModel, tmp_path:
     finally:
         base.model = peft_model.unload()
 
-    def llama_logits(lora: Path) -> np.ndarray:
+    def llama_logits(lora: Path | None) -> np.ndarray:
+        extra = {"lora_path": str(lora)} if lora else {}
         llm = Llama(
             model_path=str(model_path),
             n_ctx=256,
             n_threads=2,
             logits_all=True,
             verbose=False,
-            lora_path=str(lora),
+            **extra,
         )
         try:
             llm.eval(ids)
@@ -163,8 +169,13 @@ def test_exported_adapter_matches_transformers_logits(base: BaseModel, tmp_path:
         finally:
             llm.close()
 
-    effect = float(np.abs(adapted_hf - plain_hf).mean())  # what the adapter changes
-    err_right = float(np.abs(llama_logits(right) - adapted_hf).mean())
-    err_wrong = float(np.abs(llama_logits(wrong) - adapted_hf).mean())
-    assert err_right < 0.5 * effect, (err_right, err_wrong, effect)
-    assert err_right < 0.7 * err_wrong, (err_right, err_wrong, effect)
+    plain_llama = llama_logits(None)
+    change_hf = (adapted_hf - plain_hf).ravel()
+
+    def agreement(lora: Path) -> float:
+        change = (llama_logits(lora) - plain_llama).ravel()
+        return float(change @ change_hf / np.linalg.norm(change) / np.linalg.norm(change_hf))
+
+    right_cos, wrong_cos = agreement(right), agreement(wrong)
+    assert right_cos > 0.5, (right_cos, wrong_cos)
+    assert right_cos - wrong_cos > 0.4, (right_cos, wrong_cos)
