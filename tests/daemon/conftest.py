@@ -22,7 +22,15 @@ from inkmod.rpc.client import DaemonClient, ensure_daemon
 from inkmod.rpc.instance import DaemonPaths
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from inkmod_daemon_testlib import FAKE_PLUGIN, HERE, MAYA, PROFILE, Recorder, reap_daemons
+from inkmod_daemon_testlib import (
+    FAKE_PLUGIN,
+    HERE,
+    MAYA,
+    PROFILE,
+    SUPPORT,
+    Recorder,
+    reap_daemons,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -33,11 +41,13 @@ def inkmod_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
     monkeypatch.setenv("INKMOD_DAEMON_PLUGINS", FAKE_PLUGIN)
     monkeypatch.setenv(
-        "PYTHONPATH", os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+        "PYTHONPATH",
+        os.pathsep.join(filter(None, [str(HERE), str(SUPPORT), os.environ.get("PYTHONPATH")])),
     )
     monkeypatch.setenv("INKMOD_FAKE_TOKEN_DELAY", "0.002")
-    if str(HERE) not in sys.path:
-        sys.path.insert(0, str(HERE))
+    for folder in (HERE, SUPPORT):
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
     try:
         yield home
     finally:

@@ -16,7 +16,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 MAYA = REPO / "examples" / "samples" / "maya"
 PROFILE = "maya"
-FAKE_PLUGIN = "inkmod_test_fake_backend"
+FAKE_PLUGIN = "fake_backend"
+SUPPORT = HERE.parent / "support"
 OLD_PROTOCOL_PLUGIN = "inkmod_test_old_protocol"
 
 PARAGRAPH = (

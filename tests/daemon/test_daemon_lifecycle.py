@@ -13,7 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from inkmod_daemon_testlib import OLD_PROTOCOL_PLUGIN, PROFILE, daemon_processes, wait_for
+from inkmod_daemon_testlib import (
+    FAKE_PLUGIN,
+    OLD_PROTOCOL_PLUGIN,
+    PROFILE,
+    daemon_processes,
+    wait_for,
+)
 
 from inkmod.rpc import protocol as P
 from inkmod.rpc.client import (
@@ -113,9 +119,9 @@ def test_ten_racing_clients_start_exactly_one_daemon(samples: Path, inkmod_home:
 def test_other_protocol_version_is_restarted(
     samples: Path, paths: DaemonPaths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("INKMOD_DAEMON_PLUGINS", f"inkmod_test_fake_backend,{OLD_PROTOCOL_PLUGIN}")
+    monkeypatch.setenv("INKMOD_DAEMON_PLUGINS", f"{FAKE_PLUGIN},{OLD_PROTOCOL_PLUGIN}")
     spawn_detached(daemon_command(PROFILE, samples=samples, backend="fake"), paths)
-    monkeypatch.setenv("INKMOD_DAEMON_PLUGINS", "inkmod_test_fake_backend")
+    monkeypatch.setenv("INKMOD_DAEMON_PLUGINS", FAKE_PLUGIN)
     wait_for(lambda: (read_instance_info(paths) or {}).get("protocol") == P.PROTOCOL_VERSION - 1)
     old_pid = read_instance_info(paths)["pid"]  # type: ignore[index]
 

@@ -27,7 +27,8 @@ REPO = HERE.parent.parent
 EXAMPLES = REPO / "examples"
 MAYA = EXAMPLES / "samples" / "maya"
 MIXED = EXAMPLES / "mixed.md"
-FAKE_PLUGIN = "inkmod_lsp_fake_backend"
+FAKE_PLUGIN = "fake_backend"
+SUPPORT = HERE.parent / "support"
 
 CLIENTS = {
     "visual-studio-code": ("visual-studio-code@v1.65.2", "Visual Studio Code"),
@@ -64,7 +65,9 @@ def server_env(
     env = dict(os.environ)
     env.pop("XDG_RUNTIME_DIR", None)
     env["INKMOD_HOME"] = str(home)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(HERE), str(SUPPORT), env.get("PYTHONPATH")])
+    )
     if fake:
         env["INKMOD_DAEMON_PLUGINS"] = FAKE_PLUGIN
     else:

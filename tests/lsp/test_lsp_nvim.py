@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 import pytest
-from inkmod_lsp_fake_backend import MAYA
+from fake_backend import in_the_voice
 from inkmod_lsp_testlib import (
     FOREIGN,
     HERE,
@@ -41,7 +41,7 @@ def test_neovim_gets_diagnostics_and_applies_the_rewrite() -> None:
     root = workspace(home)
     out = home / "nvim-result.json"
     line = FOREIGN_LINES[0] + 1  # 1-based for Neovim
-    env = server_env(home, extra={"INKMOD_LSP_FAKE_DELAY": "0.002"})
+    env = server_env(home, extra={"INKMOD_FAKE_TOKEN_DELAY": "0.002"})
     env.update(
         {
             "INKMOD_NVIM_OUT": str(out),
@@ -75,5 +75,6 @@ def test_neovim_gets_diagnostics_and_applies_the_rewrite() -> None:
     assert "Rewrite paragraph in my style" in result["offered"]
     assert result["chosen"] and result["changed"]
     assert result["before"] == TEXT.splitlines()[line - 1]
-    assert result["after"] == MAYA  # the paragraph now reads as the (fake) model wrote it
+    # the paragraph now reads as one of the (fake) model's candidates
+    assert result["after"] in {in_the_voice(result["before"], seed) for seed in (0, 1)}
     assert result["lines"] == len(TEXT.splitlines())  # nothing else moved

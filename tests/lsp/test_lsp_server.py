@@ -1,7 +1,7 @@
 """End to end: the real server (``python -m inkmod_lsp``) and the real daemon it starts, driven
 by pytest-lsp with the VS Code 1.65 and Neovim 0.7 capability snapshots.
 
-The model is the deterministic ``lspfake`` plugin (see ``inkmod_lsp_fake_backend.py``) so these
+The model is the deterministic ``lspfake`` plugin (see ``tests/support/fake_backend.py``) so these
 tests are about the protocol; ``test_lsp_rewrite_real.py`` rewrites with the real model.
 One server per client snapshot serves the whole module; each test opens its own document.
 """
@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from fake_backend import in_the_voice
 from inkmod_lsp_testlib import (
     FOREIGN,
     MIXED,
@@ -76,7 +77,7 @@ async def env(request: pytest.FixtureRequest) -> AsyncIterator[Env]:
     home = short_home()
     root = workspace(home)
     try:
-        env = {"INKMOD_LSP_FAKE_DELAY": "0.03"}
+        env = {"INKMOD_FAKE_TOKEN_DELAY": "0.03"}
         async with session(request.param, home, root, SETTINGS, env=env) as client:
             await wait_until(lambda: startup_finished(client), 120, "the server's start-up")
             yield Env(client, root, request.param)
@@ -217,9 +218,10 @@ async def test_resolve_returns_a_versioned_edit_with_lower_drift(env: Env) -> No
     assert all(e.range.start.line == line and e.range.end.line == line for e in edits)
     result = resolved.data["result"]
     assert result["rewrite"]["surprise"] < result["original"]["surprise"]
-    assert result["rewrite"]["score"] < result["original"]["score"]
+    # the 0-1 score saturates at 1.00 for text this far from the writer; the surprise orders it
+    assert result["rewrite"]["score"] <= result["original"]["score"]
     new_text = apply_edits(TEXT, edits)
-    assert new_text.splitlines()[line].startswith("Okay, so here's the thing")
+    assert new_text.splitlines()[line] in {in_the_voice(TEXT.splitlines()[line], s) for s in (0, 1)}
     assert new_text.splitlines()[:line] == TEXT.splitlines()[:line]
 
 
