@@ -94,7 +94,7 @@ def _compute(
         if block.hash not in found and block.hash not in missing:
             missing[block.hash] = block
     if missing:
-        scores = scorer.score([b.text for b in missing.values()])
+        scores = scorer.score(list(missing.values()))
         new = dict(zip(missing, scores, strict=True))
         runtime.cache.put_many(new, generation)
         found.update(new)

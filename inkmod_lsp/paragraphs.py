@@ -15,9 +15,12 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from inkmod.style.document import SCORED_KINDS, text_hash
+
+if TYPE_CHECKING:
+    from inkmod.rpc.protocol import BlockReport
 from inkmod.style.markup import Format, extract_prose, format_for_language_id
 
 
@@ -45,40 +48,19 @@ class Score:
     words: int
     reasons: tuple[str, ...]
     components: Mapping[str, float] = field(default_factory=dict)
-
-    @property
-    def surprise(self) -> float | None:
-        """The combined surprise behind :attr:`score` (weighted mean of the components).
-
-        Why the server needs it: the 0-1 score is a normal CDF and saturates at 1.0 for text
-        far from the writer, so "is this rewrite closer to my style than the original?" cannot
-        be answered from scores alone when both are 1.0. The combined surprise is the same
-        quantity before the CDF, so it orders paragraphs exactly as the score does where the
-        score still can, and keeps ordering them where it cannot.
-        """
-        if self.score is None or not self.components:
-            return None
-        from inkmod.style.drift import COMPONENT_WEIGHTS
-
-        total = sum(COMPONENT_WEIGHTS.values())
-        return sum(COMPONENT_WEIGHTS.get(k, 0.0) * v for k, v in self.components.items()) / total
-
-    def to_json(self) -> dict[str, Any]:
-        surprise = self.surprise
-        return {
-            "score": self.score,
-            "surprise": round(surprise, 3) if surprise is not None else None,
-        }
+    surprise: float | None = None
+    """The standardised surprise behind :attr:`score` (it keeps ordering paragraphs after the
+    0-1 score saturates at 1.0), as the engine computed it."""
 
     @classmethod
-    def from_report(cls, report: Mapping[str, Any]) -> Score:
-        """From a ``ParagraphReport.to_dict()`` as the daemon's ``analyze`` returns it."""
-        raw = report.get("score")
+    def from_report(cls, report: BlockReport) -> Score:
+        """From the daemon's report of one block (:class:`inkmod.rpc.protocol.BlockReport`)."""
         return cls(
-            score=float(raw) if isinstance(raw, (int, float)) else None,
-            words=int(report.get("words") or 0),
-            reasons=tuple(str(r) for r in report.get("reasons") or ()),
-            components={str(k): float(v) for k, v in (report.get("components") or {}).items()},
+            score=report.score,
+            words=report.words,
+            reasons=tuple(report.reasons),
+            components=dict(report.components),
+            surprise=report.surprise,
         )
 
 

@@ -38,9 +38,30 @@ def test_analyze_text(client: DaemonClient) -> None:
     assert formal["drifting"] and formal["reasons"]
 
 
-def test_analyze_paragraphs(client: DaemonClient) -> None:
-    result = client.analyze(paragraphs=[PARAGRAPH, FORMAL])
-    assert [r["index"] for r in result["reports"]] == [0, 1]
+def test_analyze_blocks(client: DaemonClient) -> None:
+    blocks = [P.Block("h-own", PARAGRAPH), P.Block("h-formal", FORMAL, "quote")]
+    result = P.AnalyzeResult.from_wire(client.analyze(blocks=blocks))
+    assert [(r.index, r.hash, r.kind) for r in result.reports] == [
+        (0, "h-own", "paragraph"),
+        (1, "h-formal", "quote"),
+    ]
+    own, formal = result.reports
+    assert own.surprise is not None and formal.surprise is not None
+    assert own.surprise < formal.surprise and formal.drifting
+
+
+def test_rewrite_of_a_block_returns_the_daemons_verdict(client: DaemonClient) -> None:
+    """With a kind the text is one block: a list is rewritten item by item, markers kept."""
+    items = f"{FORMAL}\n- {FORMAL.replace('quarterly', 'annual')}"
+    result = P.RewriteResult.from_wire(client.rewrite(items, kind="list", k=2))
+    assert len(result.blocks) == 2
+    _, second = result.blocks
+    assert items[second.source_start - 2 : second.source_start] == "- "
+    for verdict in result.blocks:
+        assert verdict.changed and verdict.text != verdict.original
+        assert verdict.surprise is not None and verdict.original_surprise is not None
+        assert verdict.surprise < verdict.original_surprise and verdict.reason is None
+    assert result.text.count("\n- ") == 1
 
 
 @pytest.mark.parametrize(
@@ -48,7 +69,11 @@ def test_analyze_paragraphs(client: DaemonClient) -> None:
     [
         ("analyze", {}, P.INVALID_PARAMS),
         ("analyze", {"text": 3}, P.INVALID_PARAMS),
-        ("analyze", {"text": "x", "paragraphs": ["y"]}, P.INVALID_PARAMS),
+        ("analyze", {"text": "x", "blocks": [{"hash": "h", "text": "y"}]}, P.INVALID_PARAMS),
+        ("analyze", {"blocks": [{"hash": 1, "text": "y"}]}, P.INVALID_PARAMS),
+        ("analyze", {"blocks": [{"hash": "h", "text": "y", "kind": "code"}]}, P.INVALID_PARAMS),
+        ("rewrite", {"text": "x", "kind": "heading"}, P.INVALID_PARAMS),
+        ("profile.get", {"figures": "yes"}, P.INVALID_PARAMS),
         ("rewrite", {"text": "x", "k": 0}, P.INVALID_PARAMS),
         ("cancel", {"id": "x"}, P.INVALID_PARAMS),
         ("subscribe", {"topics": ["nope"]}, P.INVALID_PARAMS),
@@ -79,8 +104,8 @@ def test_rewrite_streams_tokens_and_candidates_before_the_result(client: DaemonC
     candidates = [value for kind, value in events if kind == "candidate"]
     assert [c["index"] for c in candidates] == [0, 1]
     assert all("drift" in c and "preservation" in c for c in candidates)
-    assert result["text"] and len(result["paragraphs"]) == 1
-    assert len(result["paragraphs"][0]["candidates"]) == 2
+    assert result["text"] and len(result["blocks"]) == 1
+    assert len(result["blocks"][0]["candidates"]) == 2
     assert client.status()["backend"]["loaded"] is True
 
 

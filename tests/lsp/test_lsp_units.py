@@ -16,7 +16,7 @@ from inkmod_lsp import config, convert
 from inkmod_lsp.commands import COMMANDS
 from inkmod_lsp.ignored import IgnoreList, ignore_file
 from inkmod_lsp.paragraphs import Score, block_at, extract_blocks, judge
-from inkmod_lsp.rewriting import RewriteRequest, _closer
+from inkmod_lsp.rewriting import RewriteRequest
 
 # -- settings -------------------------------------------------------------------------------------
 
@@ -153,12 +153,35 @@ def test_judge_applies_threshold_and_ignores() -> None:
     assert judged[1].ignored
 
 
-def test_closer_uses_the_unsaturated_surprise() -> None:
-    original = Score(1.0, 120, (), {"vocabulary": 5.0, "tone": 4.0})
-    better = Score(1.0, 110, (), {"vocabulary": 3.0, "tone": 2.0})
-    worse = Score(1.0, 110, (), {"vocabulary": 6.0, "tone": 5.0})
-    assert _closer(better, original) and not _closer(worse, original)
-    assert not _closer(Score(None, 3, ()), original)  # an empty rewrite is never better
+def test_the_server_applies_the_daemons_verdict_and_nothing_else() -> None:
+    """Bug 1: a candidate the daemon rejected (``changed: False``) is never applied, however
+    close to the writer it is."""
+    from inkmod.rpc.protocol import BlockVerdict, CandidateReport, RewriteResult
+    from inkmod_lsp.rewriting import apply_verdicts
+
+    original = "First item here.\n- Second item here."
+    unrelated = CandidateReport("My cat again!", 0.1, 0.0, 0.9, 4, 0.1, "stop", -2.0)
+    kept = BlockVerdict(
+        False,
+        "First item here.",
+        "First item here.",
+        0,
+        16,
+        1.0,
+        1.0,
+        1.0,
+        5.0,
+        5.0,
+        "none of the 1 rewrites was faithful",
+        [unrelated],
+    )
+    changed = BlockVerdict(
+        True, "Second one!", "Second item here.", 19, 36, 1.0, 0.5, 0.6, 5.0, 1.0, None, []
+    )
+    text, report = apply_verdicts(original, RewriteResult(original, [kept, changed]))
+    assert text == "First item here.\n- Second one!"
+    assert [r["changed"] for r in report] == [False, True]
+    assert report[1]["rewrite"] == {"score": 0.5, "surprise": 1.0}
 
 
 def test_rewrite_request_round_trip() -> None:
@@ -194,14 +217,6 @@ def test_docs_cover_every_setting_and_command() -> None:
         assert re.search(rf"`{field.name}`", docs), f"docs/lsp.md does not document {field.name}"
     for name in COMMANDS:
         assert f"`{name}`" in docs, f"docs/lsp.md does not document {name}"
-
-
-def test_a_candidate_stays_one_paragraph() -> None:
-    from inkmod_lsp.rewriting import one_paragraph
-
-    assert one_paragraph("First part.\n\nSecond part.\r\n  Third.  ") == (
-        "First part. Second part. Third."
-    )
 
 
 def test_editor_language_names_are_aliases() -> None:
