@@ -35,7 +35,7 @@ async def hover(ls: InkmodLanguageServer, params: lsp.HoverParams) -> lsp.Hover 
     here = await ls.in_worker(figures.paragraph_figures, block.text)
     text = figures.markdown(
         here,
-        ls.runtime.figures(),
+        await ls.runtime.figures(),
         scored.score.score,
         ls.runtime.threshold(),
         scored.score.reasons,
