@@ -18,8 +18,9 @@ from typing import Any
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 
+from inkmod.style.document import block_at
+
 from .documents import state_positions
-from .paragraphs import block_at
 from .progress import Progress
 from .rewriting import RewriteError, RewriteRequest, rewrite
 from .runtime import TrainingError

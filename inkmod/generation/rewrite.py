@@ -24,9 +24,9 @@ from inkmod.generation.prompt import (
     rewrite_messages,
     select_exemplars,
 )
+from inkmod.style.document import parse
 from inkmod.style.features import paragraph_features
 from inkmod.style.lexicons import FUNCTION_WORDS
-from inkmod.style.markup import extract_prose
 from inkmod.style.profile import StyleProfile
 from inkmod.style.tokens import parse_paragraph, split_sentences
 
@@ -375,14 +375,14 @@ def rewrite_text(
     rewritten paragraph replaces exactly its source range.
     """
     started = time.perf_counter()
-    blocks = [b for b in extract_prose(text, fmt) if b.kind in ("paragraph", "quote")]  # type: ignore[arg-type]
+    blocks = parse(text, fmt)
     rewrites: list[ParagraphRewrite] = []
     cancelled = False
     for index, block in enumerate(blocks):
         if cancel is not None and cancel.is_set():
             cancelled = True
             break
-        source = text[block.source_start : block.source_end]
+        source = text[block.start : block.end]
         if only_drifting:
             score = profile.score_text(block.text).score
             if score is None or score <= threshold:
@@ -396,7 +396,7 @@ def rewrite_text(
             on_candidate=on_candidate,
             cancel=cancel,
         )
-        done.source_start, done.source_end = block.source_start, block.source_end
+        done.source_start, done.source_end = block.start, block.end
         rewrites.append(done)
         if on_paragraph:
             on_paragraph(index, len(blocks), done)
