@@ -17,12 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from inkmod_daemon_testlib import FAKE_PLUGIN, HERE, MAYA, PROFILE, Recorder, reap_daemons
 
 from inkmod.rpc.client import DaemonClient, ensure_daemon
 from inkmod.rpc.instance import DaemonPaths
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from inkmod_daemon_testlib import FAKE_PLUGIN, HERE, MAYA, PROFILE, Recorder, reap_daemons
 
 
 @pytest.fixture(autouse=True)
