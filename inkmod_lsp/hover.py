@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from lsprotocol import types as lsp
 
+from inkmod.style.document import block_at
+
 from . import convert, figures
 from .documents import analyze, state_positions
-from .paragraphs import block_at
 from .server import InkmodLanguageServer
 
 

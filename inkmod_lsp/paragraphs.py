@@ -1,42 +1,26 @@
-"""A document as the server sees it: prose paragraphs with their source offsets and hashes.
+"""Scores as the server sees them: a block's drift, and blocks judged against the threshold.
 
-Why the server extracts paragraphs itself instead of sending whole documents to be analysed:
-extraction is the cheap part (a markup parser, no word-frequency tables), and knowing each
-paragraph's content hash *before* scoring means an edit sends only the paragraphs whose text
-changed -- typing in a 10,000-word chapter re-scores one paragraph, and the daemon receives a few
-hundred bytes instead of the chapter. It also lets the server honour ``gitcommit`` and
-``asciidoc``, which :func:`extract_prose` understands through keywords.
+The document model itself -- :class:`~inkmod.style.document.Block`, :func:`~inkmod.style.
+document.parse`, the language mapping -- is the engine's (:mod:`inkmod.style.document`), shared
+with the CLI and the daemon. Why the server parses documents itself instead of sending whole
+documents to be analysed: parsing is the cheap part (a markup parser, no word-frequency tables),
+and knowing each paragraph's content hash *before* scoring means an edit sends only the
+paragraphs whose text changed -- typing in a 10,000-word chapter re-scores one paragraph, and the
+daemon receives a few hundred bytes instead of the chapter.
 
 Nothing here imports pygls or lsprotocol: :mod:`inkmod_lsp.convert` turns these into LSP types.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from inkmod.style.document import SCORED_KINDS, text_hash
+from inkmod.style.document import Block
 
 if TYPE_CHECKING:
     from inkmod.rpc.protocol import BlockReport
-from inkmod.style.markup import Format, extract_prose, format_for_language_id
-
-
-@dataclass(frozen=True)
-class Block:
-    """One prose paragraph of a document: what is scored, and where it is in the source."""
-
-    start: int
-    """Offset (code points) of the paragraph's first source character."""
-    end: int
-    """Offset just after its last source character."""
-    kind: str
-    text: str
-    """The prose with markup removed and whitespace collapsed: what the engine scores."""
-    hash: str
-    """Content hash of :attr:`text` -- the key of the score caches and of ignored paragraphs."""
 
 
 @dataclass(frozen=True)
@@ -72,55 +56,6 @@ class Scored:
     score: Score
     drifting: bool
     ignored: bool
-
-
-LANGUAGE_ALIASES: dict[str, str] = {
-    "text": "plaintext",
-    "txt": "plaintext",
-    "rst": "restructuredtext",
-    "tex": "latex",
-    "plaintex": "latex",
-    "mdx": "markdown",
-    "asciidoctor": "asciidoc",
-}
-"""Editors' names for the same languages: Neovim sends its filetype (``text``, ``rst``,
-``tex``) where VS Code sends the LSP language id (``plaintext``, ``restructuredtext``,
-``latex``)."""
-
-
-def canonical_language(language_id: str | None) -> str:
-    lid = (language_id or "plaintext").strip().lower()
-    return LANGUAGE_ALIASES.get(lid, lid)
-
-
-def document_format(language_id: str | None) -> Format:
-    return format_for_language_id(canonical_language(language_id))
-
-
-def extract_blocks(text: str, language_id: str | None) -> list[Block]:
-    """The scored prose blocks of ``text`` (paragraphs, quotes, list items), in order."""
-    lid = canonical_language(language_id)
-    blocks = extract_prose(
-        text,
-        document_format(lid),
-        gitcommit=lid == "gitcommit",
-        asciidoc=lid == "asciidoc",
-    )
-    return [
-        Block(b.source_start, b.source_end, b.kind, b.text, text_hash(b.text))
-        for b in blocks
-        if b.kind in SCORED_KINDS and b.text.strip()
-    ]
-
-
-def block_at(blocks: Sequence[Block], offset: int) -> Block | None:
-    """The block containing ``offset`` (its end counts as inside: a cursor after the last
-    character of a paragraph is still "in" it)."""
-    starts = [b.start for b in blocks]
-    index = bisect_right(starts, offset) - 1
-    if index >= 0 and blocks[index].start <= offset <= blocks[index].end:
-        return blocks[index]
-    return None
 
 
 def judge(

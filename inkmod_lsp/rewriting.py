@@ -30,9 +30,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from lsprotocol import types as lsp
 
+from inkmod.style.document import block_at
+from inkmod.style.document import markup_format as document_format
+from inkmod.style.document import parse as extract_blocks
+
 from . import convert
 from .daemon_link import DaemonUnavailable, describe_rpc_error
-from .paragraphs import block_at, document_format, extract_blocks
 from .progress import Progress
 
 if TYPE_CHECKING:

@@ -28,11 +28,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from inkmod.style.document import ScoreCache
+
 from .config import Settings
 from .daemon_link import DaemonLink, DaemonOptions, LinkState, describe_rpc_error
 from .ignored import IgnoreList, ignore_file
+from .paragraphs import Score
 from .progress import Progress
-from .scoring import DaemonScorer, LocalScorer, ScoreCache, Scorer
+from .scoring import DaemonScorer, LocalScorer, Scorer
 
 if TYPE_CHECKING:
     from inkmod.style.profile import StyleProfile
@@ -57,7 +60,8 @@ class Runtime:
         self.server = server
         self.settings = Settings()
         self.link = DaemonLink(self._profile_changed_from_thread, self._lost_from_thread)
-        self.cache = ScoreCache()
+        self.cache: ScoreCache[str, Score] = ScoreCache(capacity=8192)
+        """Scores by paragraph hash for the current profile; cleared whenever it changes."""
         self.scorer: Scorer | None = None
         self.profile: StyleProfile | None = None
         self.profile_figures: dict[str, Any] | None = None

@@ -6,19 +6,19 @@ language server stays small (see the RSS figure in ``benchmarks/bench_lsp.py``).
 is off or cannot start, :class:`LocalScorer` loads the profile and scores here: diagnostics must
 keep working without it, only rewriting needs the daemon.
 
-Both scorers take *blocks* (already extracted, see :mod:`.paragraphs`) and are called
-only for hashes :class:`ScoreCache` has not seen, so an edit costs one paragraph's scoring.
+Both scorers take *blocks* (already extracted, see :mod:`inkmod.style.document`) and are called
+only for hashes the score cache has not seen, so an edit costs one paragraph's scoring.
 Calls block; the server runs them on its worker thread.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from .paragraphs import Block, Score
+from inkmod.style.document import Block
+
+from .paragraphs import Score
 
 if TYPE_CHECKING:
     from inkmod.rpc.client import DaemonClient
@@ -88,46 +88,3 @@ class LocalScorer:
                 )
             )
         return out
-
-
-class ScoreCache:
-    """Scores by paragraph hash for the current profile revision. Thread-safe, bounded LRU.
-
-    Cleared whenever the profile changes (retraining, a sample edited, another profile
-    chosen), so a cached score is always one the current profile would give.
-    """
-
-    def __init__(self, capacity: int = 8192) -> None:
-        self._items: OrderedDict[str, Score] = OrderedDict()
-        self._capacity = capacity
-        self._lock = threading.Lock()
-        self.generation = 0
-        """Incremented by :meth:`clear`; work started under an older generation is discarded."""
-
-    def get_many(self, hashes: Sequence[str]) -> dict[str, Score]:
-        with self._lock:
-            found = {}
-            for digest in hashes:
-                score = self._items.get(digest)
-                if score is not None:
-                    self._items.move_to_end(digest)
-                    found[digest] = score
-            return found
-
-    def put_many(self, items: dict[str, Score], generation: int) -> None:
-        with self._lock:
-            if generation != self.generation:
-                return
-            for digest, score in items.items():
-                self._items[digest] = score
-                self._items.move_to_end(digest)
-            while len(self._items) > self._capacity:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self.generation += 1
-
-    def __len__(self) -> int:
-        return len(self._items)

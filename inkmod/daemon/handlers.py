@@ -325,20 +325,12 @@ class Engine:
             return "markdown"
         if not isinstance(value, str):
             raise HandlerError(P.INVALID_PARAMS, "'fmt' must be a string")
-        if value in ("markdown", "restructuredtext", "latex", "plaintext"):
-            return value
-        aliases = {
-            "text": "plaintext",
-            "txt": "plaintext",
-            "md": "markdown",
-            "rst": "restructuredtext",
-        }
-        return aliases.get(value, format_for_language_id(value))
+        return format_for_language_id(value)
 
     # -- methods
 
     def analyze(self, ctx: RequestContext) -> dict[str, Any]:
-        from inkmod.style.document import analyze_text
+        from inkmod.style.reports import analyze_text
 
         params = P.AnalyzeParams.from_wire(ctx.params)
         ignored = frozenset(params.ignored)

@@ -25,9 +25,9 @@ from inkmod.generation.prompt import (
     rewrite_messages,
     select_exemplars,
 )
+from inkmod.style.document import parse
 from inkmod.style.features import paragraph_features
 from inkmod.style.lexicons import FUNCTION_WORDS
-from inkmod.style.markup import extract_prose
 from inkmod.style.profile import StyleProfile
 from inkmod.style.tokens import parse_paragraph, split_sentences
 
@@ -398,14 +398,14 @@ def rewrite_text(
     rewritten paragraph replaces exactly its source range.
     """
     started = time.perf_counter()
-    blocks = [b for b in extract_prose(text, fmt) if b.kind in BLOCK_KINDS]  # type: ignore[arg-type]
+    blocks = parse(text, fmt)
     rewrites: list[ParagraphRewrite] = []
     cancelled = False
     for index, block in enumerate(blocks):
         if cancel is not None and cancel.is_set():
             cancelled = True
             break
-        source = text[block.source_start : block.source_end]
+        source = text[block.start : block.end]
         if only_drifting:
             score = profile.score_text(block.text).score
             if score is None or score <= threshold:
@@ -420,8 +420,8 @@ def rewrite_text(
             on_candidate=on_candidate,
             cancel=cancel,
         ):
-            done.source_start += block.source_start
-            done.source_end += block.source_start
+            done.source_start += block.start
+            done.source_end += block.start
             rewrites.append(done)
             if on_paragraph:
                 on_paragraph(index, len(blocks), done)
@@ -429,9 +429,6 @@ def rewrite_text(
     cancelled = cancelled or bool(cancel is not None and cancel.is_set())
     return RewriteResult(output, rewrites, cancelled, time.perf_counter() - started)
 
-
-BLOCK_KINDS = ("paragraph", "quote", "list")
-"""The prose blocks that are rewritten (as the style engine scores them)."""
 
 _ITEM_RE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)]|#\.|\\item)[ \t]+", re.MULTILINE)
 _QUOTE_MARK_RE = re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE)

@@ -365,7 +365,7 @@ class DaemonClient:
         state = f"exited with status {returncode}" if returncode is not None else "did not answer"
         tail = spawn_output_tail(self.paths)
         if not tail:
-            from inkmod.daemon.logs import tail as log_tail
+            from inkmod.textfiles import tail as log_tail
 
             tail = "\n".join(log_tail(self.paths.log, 15))
         detail = f"\n{tail}" if tail else ""

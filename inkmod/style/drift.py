@@ -32,6 +32,8 @@ from inkmod.style.features import (
     tone_counts,
 )
 from inkmod.style.view import ProfileView
+from inkmod.style.weights import COMPONENT_WEIGHTS
+from inkmod.style.weights import COMPONENTS as COMPONENTS
 
 MIN_WORDS = 25  # below this a paragraph is too short to judge
 # Dirichlet prior: how many background words the writer's counts compete with.
@@ -39,25 +41,9 @@ PRIOR_WEIGHT = 20000.0
 TOP_FUNCTION_WORDS = 60
 SHAPE_SMOOTHING = 3.0  # how many observations a shape history needs before it is trusted
 
-# How much each component counts in the combined score, after standardising each by the writer's
-# own spread. Vocabulary (likelihood ratio against general English) and syntax (the order of
-# function words and punctuation, topic masked) carry nearly all the evidence on short passages;
-# the other habits are kept with a small weight, mostly so that reasons can name them. Chosen on
-# the novels of benchmarks/ and checked unchanged on the blogs (see benchmarks/bench_style.py).
-COMPONENT_WEIGHTS: dict[str, float] = {
-    "vocabulary": 1.0,
-    "syntax": 1.5,
-    "function_words": 0.1,
-    "sentence_length": 0.1,
-    "punctuation": 0.1,
-    "tone": 0.1,
-    "phrasing": 0.1,
-    "word_length": 0.1,
-}
 # A standardised component counts at most this many of the writer's spreads either way: the
 # chi-square-like habits have heavy tails, and one extreme habit must not outvote the rest.
 COMPONENT_CLIP = 4.0
-COMPONENTS: tuple[str, ...] = tuple(COMPONENT_WEIGHTS)
 _TONE_KEYS = (
     "formal",
     "casual",

@@ -76,10 +76,9 @@ class DocumentEntry:
 
 def prose_paragraphs(text: str, fmt: str) -> list[Paragraph]:
     """Parse the prose paragraphs of a marked-up document (headings are not prose)."""
-    from inkmod.style.markup import extract_prose
+    from inkmod.style.document import parse
 
-    blocks = extract_prose(text, fmt)  # type: ignore[arg-type]
-    return [parse_paragraph(b.text) for b in blocks if b.kind != "heading"]
+    return [parse_paragraph(b.text) for b in parse(text, fmt)]
 
 
 def _passage(parts: list[tuple[str, Sentence]]) -> ParagraphFeatures:

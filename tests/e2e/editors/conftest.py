@@ -15,11 +15,7 @@ from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
-
-from inkmod_editors_testlib import stop_daemons  # noqa: E402
+from inkmod_editors_testlib import stop_daemons
 
 
 @pytest.fixture

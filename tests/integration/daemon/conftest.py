@@ -17,11 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from inkmod.rpc.client import DaemonClient, ensure_daemon
-from inkmod.rpc.instance import DaemonPaths
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from inkmod_daemon_testlib import (
     FAKE_PLUGIN,
     HERE,
@@ -31,6 +26,9 @@ from inkmod_daemon_testlib import (
     Recorder,
     reap_daemons,
 )
+
+from inkmod.rpc.client import DaemonClient, ensure_daemon
+from inkmod.rpc.instance import DaemonPaths
 
 
 @pytest.fixture(autouse=True)

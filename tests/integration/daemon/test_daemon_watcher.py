@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from inkmod_daemon_testlib import FORMAL, Recorder, wait_for
+from testpaths import EXAMPLES
 
 from inkmod.rpc import protocol as P
 from inkmod.rpc.client import DaemonClient
@@ -95,7 +96,7 @@ def test_deleting_the_samples_folder_is_reported_not_fatal(
     assert status["documents"] == 6, "the profile is kept, not emptied file by file"
     assert watched.analyze(FORMAL)["reports"]
     assert "disappeared" in paths.log.read_text()
-    shutil.copytree(Path(__file__).resolve().parents[2] / "examples/samples/maya", samples)
+    shutil.copytree(EXAMPLES / "samples/maya", samples)
     recorder.wait_for(lambda p: p.get("event") == "samples_restored", timeout=5)
     assert watched.status()["samples_status"] == "ok"
 

@@ -1,4 +1,4 @@
-"""Rewriting: orchestration with a deterministic stand-in model, then the real embedded models."""
+"""Rewriting with a deterministic stand-in model (the real models: tests/integration)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from inkmod_sample_texts import HARLAN
 from testpaths import EXAMPLES
 
 from inkmod.backends.base import BackendInfo, ChatMessage, GenerationConfig, GenerationResult
-from inkmod.generation.model import EnhancedStyleModel
 from inkmod.generation.rewrite import (
-    MIN_PRESERVATION,
     clean_output,
     preservation,
     rewrite_paragraph,
@@ -21,12 +20,6 @@ from inkmod.generation.rewrite import (
 )
 from inkmod.style.build import build_profile
 from inkmod.style.profile import StyleProfile
-
-HARLAN = (
-    "It is worth noting that the allotment committee, having deliberated at considerable length "
-    "upon the matter of water allocation, resolved that each member shall be permitted access to "
-    "the municipal supply only insofar as the prevailing regulations might allow."
-)
 
 
 @pytest.fixture(scope="module")
@@ -146,40 +139,10 @@ def test_long_paragraph_is_split_to_fit_the_context(maya: StyleProfile) -> None:
     assert result.chosen.text
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("model", ["smollm2", "gemma3-270m"])
-def test_real_model_rewrite_and_generation(model: str) -> None:
-    """Both embedded models, through llama.cpp: train, generate, rewrite with scores."""
-    styled = EnhancedStyleModel(backend_name=model)
-    stats = styled.train(EXAMPLES / "samples" / "maya", name="maya")
-    assert {
-        "vocabulary_size",
-        "common_phrases",
-        "tone_markers",
-        "pattern_count",
-        "tone_diversity",
-        "style_score",
-    } <= set(stats)
-    try:
-        text = styled.generate_response("Write two sentences about the first frost.", max_length=48)
-        assert text.strip()
-        result = styled.rewrite(HARLAN, k=2)
-        paragraph = result.paragraphs[0]
-        assert len(paragraph.candidates) == 2
-        original_z = styled.require_profile().score_text(HARLAN).z
-        good = [
-            c
-            for c in paragraph.candidates
-            if c.z is not None
-            and original_z is not None
-            and c.z < original_z
-            and c.preservation >= MIN_PRESERVATION
-        ]
-        if good:  # the best candidate both closer to the writer and about the original
-            assert paragraph.changed
-            assert paragraph.chosen.rank_score == max(c.rank_score for c in good)
-        else:  # otherwise the original is kept, never a worse or unrelated text
-            assert not paragraph.changed and paragraph.chosen.text == HARLAN
-        assert result.text.strip()
-    finally:
-        styled.close()
+def test_lists_are_rewritten_like_paragraphs(maya: StyleProfile) -> None:
+    """Every kind analyze scores (a list too) is a block rewrite_text considers; a list is
+    rewritten item by item, each unit starting after its marker."""
+    doc = f"# Title\n\n- {HARLAN}\n- {HARLAN}\n"
+    result = rewrite_text(doc, maya, ScriptedBackend([MAYA_VERSION]), fmt="markdown")
+    second = doc.index(HARLAN, doc.index(HARLAN) + 1)
+    assert [p.source_start for p in result.paragraphs] == [doc.index(HARLAN), second]

@@ -9,10 +9,11 @@ import pytest
 from testpaths import EXAMPLES
 
 from inkmod.style.build import build_profile
-from inkmod.style.document import ScoreCache, analyze_text
+from inkmod.style.document import ScoreCache
 from inkmod.style.ingest import read_sample
 from inkmod.style.markup import LineIndex
 from inkmod.style.profile import StyleProfile
+from inkmod.style.reports import analyze_text
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,11 @@ import pytest
 from inkmod_lsp_testlib import MIXED, REPO
 from lsprotocol import types as lsp
 
+from inkmod.style.document import block_at, parse
 from inkmod_lsp import config, convert
 from inkmod_lsp.commands import COMMANDS
 from inkmod_lsp.ignored import IgnoreList, ignore_file
-from inkmod_lsp.paragraphs import Score, block_at, extract_blocks, judge
+from inkmod_lsp.paragraphs import Score, judge
 from inkmod_lsp.rewriting import RewriteRequest
 
 # -- settings -------------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ def test_workspace_edit_is_pinned_to_the_version() -> None:
 
 def test_blocks_have_source_ranges_and_hashes() -> None:
     text = MIXED.read_text(encoding="utf-8")
-    blocks = extract_blocks(text, "markdown")
+    blocks = parse(text, "markdown")
     assert len(blocks) == 12  # the title and the HTML comment are not prose
     for block in blocks:
         assert text[block.start : block.end].startswith(block.text[:20])
@@ -139,14 +140,14 @@ def test_gitcommit_comments_are_not_prose() -> None:
         "# Please enter the commit message for your changes. Lines starting\n"
         "# with '#' will be ignored, and an empty message aborts the commit.\n"
     )
-    texts = [b.text for b in extract_blocks(message, "gitcommit")]
+    texts = [b.text for b in parse(message, "gitcommit")]
     assert texts == [
         "The queue at the spigot was getting long, so now everybody signs up for a slot."
     ]
 
 
 def test_judge_applies_threshold_and_ignores() -> None:
-    blocks = extract_blocks("One paragraph here.\n\nAnother one there.\n", "markdown")
+    blocks = parse("One paragraph here.\n\nAnother one there.\n", "markdown")
     scores = {blocks[0].hash: Score(0.99, 30, ("r",)), blocks[1].hash: Score(0.99, 30, ("r",))}
     judged = judge(blocks, scores, 0.95, frozenset({blocks[1].hash}))
     assert [j.drifting for j in judged] == [True, False]
@@ -220,7 +221,7 @@ def test_docs_cover_every_setting_and_command() -> None:
 
 
 def test_editor_language_names_are_aliases() -> None:
-    from inkmod_lsp.paragraphs import canonical_language, document_format
+    from inkmod.style.document import canonical_language, format_for, markup_format
 
     assert [canonical_language(x) for x in ("text", "rst", "tex", "Markdown")] == [
         "plaintext",
@@ -228,4 +229,7 @@ def test_editor_language_names_are_aliases() -> None:
         "latex",
         "markdown",
     ]
-    assert document_format("rst") == "restructuredtext"
+    assert format_for("rst") == "restructuredtext"
+    assert format_for("gitcommit") == "gitcommit"
+    assert markup_format("gitcommit") == "plaintext"
+    assert format_for("md") == format_for("mdx") == "markdown"
