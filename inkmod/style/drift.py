@@ -440,7 +440,7 @@ def _cached_top_function_words(view: ProfileView) -> list[str]:
 def _tone_rates(view: ProfileView) -> dict[str, float]:
     rates: dict[str, float] | None = view.cache.get("tone")
     if rates is None:
-        counts = tone_counts(dict(view.token_items()))
+        counts = tone_counts(view.token_counts())
         rates = view.cache["tone"] = {k: v / max(1, view.n_words) for k, v in counts.items()}
     return rates
 

@@ -259,25 +259,14 @@ def repetition(words: Sequence[str]) -> float:
     n = len(words)
     if n < REPEAT_ORDER + 1:
         return 0.0
-    seen: set[tuple[str, ...]] = set()
-    repeats = 0
-    for gram in zip(words, words[1:], words[2:], strict=False):
-        if gram in seen:
-            repeats += 1
-        else:
-            seen.add(gram)
-    stems: set[str] = set()
-    content = stem_repeats = 0
+    # Set sizes do the counting in C: repeats = occurrences - distinct.
+    grams = n - REPEAT_ORDER + 1
+    repeats = grams - len(set(zip(words, words[1:], words[2:], strict=False)))
     function = lx.FUNCTION_WORDS
-    for word in words:
-        if len(word) > 3 and word not in function:
-            content += 1
-            stem = word[:_STEM_CHARS]
-            if stem in stems:
-                stem_repeats += 1
-            else:
-                stems.add(stem)
-    share = repeats / (n - REPEAT_ORDER + 1)
+    stems = [w[:_STEM_CHARS] for w in words if len(w) > 3 and w not in function]
+    content = len(stems)
+    stem_repeats = content - len(set(stems))
+    share = repeats / grams
     return share + 0.5 * (stem_repeats / content if content else 0.0)
 
 

@@ -128,6 +128,12 @@ class ProfileView:
         """Occurrences per word."""
         return self.count(token) / self.n_words if self.n_words else 0.0
 
+    def token_counts(self) -> Mapping[str, int]:
+        """Every token the view holds with its (positive) count, as a mapping."""
+        if not self.excluding:
+            return self._tokens  # profile counters hold only positive counts
+        return dict(self.token_items())
+
     def token_items(self) -> list[tuple[str, int]]:
         """Every token the view holds with its (positive) count."""
         if not self.excluding:
