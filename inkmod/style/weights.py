@@ -23,6 +23,10 @@ COMPONENT_WEIGHTS: dict[str, float] = {
     "tone": 0.1,
     "phrasing": 0.1,
     "word_length": 0.1,
+    # Which glyphs (curly quotes, en dashes, "…" or their plain forms) the writer types: real but
+    # minor, and often the editor's doing rather than the writer's.
+    "typography": 0.05,
+    "repetition": 0.1,
 }
 COMPONENTS: tuple[str, ...] = tuple(COMPONENT_WEIGHTS)
 

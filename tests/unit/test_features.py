@@ -62,8 +62,11 @@ def test_vocabulary_and_mattr() -> None:
 
 
 def test_common_phrases_skip_pure_function_words() -> None:
-    doc = ["Here's the thing about jam. Here's the thing about bread. Of the of the."]
-    s = ft.document_stats([parse_paragraph(t) for t in doc])
+    # Phrases count by documents (issue 14): two documents each using the phrase.
+    doc = "Here's the thing about jam. Here's the thing about bread. Of the of the."
+    s = ft.DocumentStats()
+    for _ in range(2):
+        s.add(ft.document_stats([parse_paragraph(doc)]))
     phrases = dict(ft.common_phrases(s))
     assert phrases["here's the thing"] == 2
     assert "of the" not in phrases

@@ -104,7 +104,12 @@ def test_best_candidate_is_closer_to_the_writer(maya: StyleProfile) -> None:
 
 
 def test_markup_outside_paragraphs_is_kept_and_only_drifting_rewritten(maya: StyleProfile) -> None:
-    own = "I'm a little bit obsessed with garlic this year, honestly. " * 4
+    # Maya's own words (a sentence repeated four times would now count as a loop and drift).
+    own = (
+        "Garlic is the easiest thing I grow. Honestly. You stick a clove in the dirt, pointy end "
+        "up, about two inches deep. You cover it with straw. You walk away and forget about it "
+        "for five months. And then in July you pull up these big beautiful heads of garlic."
+    )
     doc = f"# Title\n\n{own.strip()}\n\n```python\nprint('code')\n```\n\n{HARLAN}\n"
     backend = ScriptedBackend([MAYA_VERSION])
     result = rewrite_text(doc, maya, backend, fmt="markdown", only_drifting=True, k=1)
