@@ -23,13 +23,14 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 demo: $(VENV)/.demo-installed
-	INKMOD_HOME=$(INKMOD_DEMO_HOME) $(BIN)/python -m inkmod.demo
+	INKMOD_HOME=$(INKMOD_DEMO_HOME) $(BIN)/python -m inkmod.cli.demo
 
 PY_SOURCES := inkmod inkmod_lsp tests benchmarks
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check $(PY_SOURCES)
 	$(BIN)/ruff format --check $(PY_SOURCES)
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy

@@ -15,10 +15,10 @@ from typing import Any
 from benchmarks.corpora import load_novels
 from inkmod.backends.base import GenerationConfig
 from inkmod.backends.registry import create_backend
-from inkmod.evaluation import Fidelity, fidelity, mean_fidelity, similarities
-from inkmod.rewrite import build_prompt, rewrite_paragraph
+from inkmod.generation.evaluation import Fidelity, fidelity, mean_fidelity, similarities
+from inkmod.generation.prompt import select_exemplars
+from inkmod.generation.rewrite import build_prompt, rewrite_paragraph
 from inkmod.style.profile import StyleProfile
-from inkmod.style.prompt import select_exemplars
 
 TARGET, SOURCE = "Austen", "Doyle"
 
