@@ -59,7 +59,7 @@ pytest: $(VENV)/.test-installed tools code-server
 # Screenshots for docs/images, taken by the end-to-end tests of what a user sees.
 docs-images: export INKMOD_DOCS_SCREENSHOTS := 1
 docs-images: $(VENV)/.test-installed tools code-server vscode
-	$(BIN)/pytest -q -m e2e tests/e2e
+	$(BIN)/pytest -q tests/e2e/test_vscode_codeserver.py tests/integration/training/test_e2e.py
 
 # The VS Code extension: install exactly the locked packages, lint, type-check, bundle, package a
 # .vsix. Its unit and integration tests (against the real `inkmod lsp`) run from pytest.

@@ -4,6 +4,8 @@ OpenAI-compatible server (also serving SmolLM2, JSON-schema constrained) as the 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from typer.testing import CliRunner
 from inkmod.cli.train import register
 from inkmod.style.storage import load_profile
 from inkmod.training.checkpoint import Checkpoint, checkpoint_path
+from inkmod.training.report import plot_points
 
 app = typer.Typer()
 
@@ -88,5 +91,11 @@ def test_two_iterations_against_a_real_local_teacher(llama_teacher: str, tmp_pat
     assert totals["teacher_only_usd"] > 0 and totals["local_usd"] == 0
 
     assert (report_dir / "scores.png").stat().st_size > 1000
+    # The plot starts at the baseline (the model's own voice), then one point per iteration.
+    assert plot_points(report)[0] == [0, 1, 2]
+    if os.environ.get("INKMOD_DOCS_SCREENSHOTS") == "1":  # make docs-images
+        docs = Path(__file__).resolve().parents[3] / "docs" / "images"
+        docs.mkdir(parents=True, exist_ok=True)
+        shutil.copy(report_dir / "scores.png", docs / "train-enhanced-scores.png")
     assert "scores by iteration" in (report_dir / "report.md").read_text()
     assert SECRET not in result.output and SECRET not in all_text_under(tmp_path)
