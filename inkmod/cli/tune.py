@@ -45,7 +45,6 @@ def tune(
     try:
         from inkmod.generation.personal.pairs import TooFewWordsError
         from inkmod.generation.personal.pipeline import TuneError
-        from inkmod.generation.personal.pipeline import tune as run_tune
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
         raise fail(
             f"tuning needs the tune extra ({exc.name}): pip install 'inkmod[tune]'"
@@ -57,36 +56,15 @@ def tune(
         loaded = load_profile(profile)
     except ProfileError as exc:
         raise fail(f"{exc} (train it first: inkmod train --samples DIR -p {profile})") from None
-    cancel = threading.Event()
-    with Progress(
-        TextColumn("[bold]{task.fields[phase]}[/]"),
-        BarColumn(),
-        TextColumn("{task.fields[steps]}"),
-        TextColumn("{task.fields[detail]}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("", total=None, phase="loading the model", steps="", detail="")
-        on_progress = _progress_reporter(bar, task)
-        try:
-            with _stop_on_ctrl_c(cancel):
-                result = run_tune(
-                    loaded,
-                    samples,
-                    max_minutes=max_minutes,
-                    neutraliser=neutraliser,
-                    on_progress=on_progress,
-                    cancel=cancel,
-                    threads=threads,
-                )
-        except KeyboardInterrupt:
-            cancel.set()
-            raise fail(
-                "interrupted: the last checkpoint is kept; run `inkmod tune` again to resume", 130
-            ) from None
-        except (TooFewWordsError, TuneError, KeyError) as exc:
-            raise fail(str(exc).strip("'\"")) from None
+    try:
+        result = train_with_progress(
+            loaded, samples, max_minutes=max_minutes, neutraliser=neutraliser, threads=threads
+        )
+    except KeyboardInterrupt:
+        resume = "run `inkmod tune` again to resume"
+        raise fail(f"interrupted: the last checkpoint is kept; {resume}", 130) from None
+    except (TooFewWordsError, TuneError, KeyError) as exc:
+        raise fail(str(exc).strip("'\"")) from None
     if result.status == "cancelled":
         err_console.print(
             f"[yellow]stopped[/] after step {result.steps} of {result.total_steps}; the "
@@ -104,6 +82,41 @@ def tune(
     )
     console.print(f"adapter: {result.adapter}", highlight=False, soft_wrap=True)
     console.print("`inkmod rewrite`, the daemon and your editor now use it.")
+
+
+def train_with_progress(
+    profile: Any,
+    samples: Path | None,
+    *,
+    max_minutes: float,
+    neutraliser: str | None = None,
+    threads: int | None = None,
+) -> Any:
+    """Run the tuning pipeline with a progress bar on standard error (loss, time left); the
+    first Ctrl-C stops after the current step. Shared by `inkmod tune` and `make demo`."""
+    from inkmod.generation.personal.pipeline import tune as run_tune
+
+    cancel = threading.Event()
+    with Progress(
+        TextColumn("[bold]{task.fields[phase]}[/]"),
+        BarColumn(),
+        TextColumn("{task.fields[steps]}"),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None, phase="loading the model", steps="", detail="")
+        with _stop_on_ctrl_c(cancel):
+            return run_tune(
+                profile,
+                samples,
+                max_minutes=max_minutes,
+                neutraliser=neutraliser,
+                on_progress=_progress_reporter(bar, task),
+                cancel=cancel,
+                threads=threads,
+            )
 
 
 @contextmanager
