@@ -248,8 +248,17 @@ class Daemon:
         )
         self.watcher.start(self.store.samples_dir if self.store.profile is not None else None)
         self.watcher.schedule_settle()  # start-up may have re-read changed files
+        if self.store.profile is not None:
+            await self._loop.run_in_executor(self._refresh, self._refresh_adapter, False)
         if self.config.preload and self.store.profile is not None:
             self._spawn(self._preload())
+
+    def _refresh_adapter(self, samples_changed: bool) -> None:
+        """Apply the personal adapter that is valid now; never let it stop the daemon."""
+        try:
+            self.engine.refresh_adapter(samples_changed)
+        except Exception:
+            log.exception("checking the personal adapter failed; rewriting without it")
 
     async def _preload(self) -> None:
         assert self._loop is not None
@@ -294,6 +303,8 @@ class Daemon:
         if self._log_handler is not None:
             logging.getLogger().removeHandler(self._log_handler)
         self._remove_socket()
+        if self.engine.personal is not None:
+            self.engine.personal.close()  # a training run stops at its next step, checkpointed
         loop = asyncio.get_running_loop()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(loop.run_in_executor(None, self.backend.close), 5.0)
@@ -492,6 +503,9 @@ class Daemon:
         if event in ("trained", "reloaded") and self.watcher is not None:
             self.watcher.retarget(self.store.samples_dir)
             self.watcher.schedule_settle()
+        if event in ("recalibrated", "trained", "reloaded") and not self._closing:
+            # A stale adapter is dropped at once; a retraining, if due, waits for quiet.
+            self._refresh.submit(self._refresh_adapter, True)
         self._broadcast(
             P.TOPIC_PROFILE, P.PROFILE_CHANGED, self._profile_changed_params(event, changes)
         )

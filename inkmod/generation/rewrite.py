@@ -47,6 +47,21 @@ CandidateFn = Callable[[int, "Candidate"], None]
 
 
 @dataclass(frozen=True)
+class PersonalStyle:
+    """Rewrite through the writer's personal adapter, which the backend has loaded.
+
+    Why a different prompt: the adapter learned "neutral version -> the writer's own text" in
+    one exact format (:mod:`inkmod.generation.personal.format`), so the model is shown only the
+    neutralised paragraph in that format -- no style description, no exemplars. Faithfulness is
+    still judged against the *original* paragraph. The caller (the CLI or the daemon) decides
+    whether a valid adapter is loaded; the engine never guesses.
+    """
+
+    neutraliser: Callable[[str], str]
+    name: str = "deterministic"
+
+
+@dataclass(frozen=True)
 class Candidate:
     """One generated rewrite with its scores."""
 
@@ -287,9 +302,14 @@ def rewrite_paragraph(
     on_token: TokenFn | None = None,
     on_candidate: CandidateFn | None = None,
     cancel: threading.Event | None = None,
+    personal: PersonalStyle | None = None,
 ) -> ParagraphRewrite:
-    """Rewrite one paragraph: k candidates, re-ranked; never exceeds the model's context."""
-    chat = _is_chat(backend)
+    """Rewrite one paragraph: k candidates, re-ranked; never exceeds the model's context.
+
+    With ``personal`` the candidates come from the writer's adapter (see :class:`PersonalStyle`);
+    without, from the in-context style prompt with exemplars.
+    """
+    chat = _is_chat(backend) and personal is None
     context = _context_length(backend)
     paragraph_tokens = backend.count_tokens(paragraph)
     # Leave room for the answer (a rewrite is about as long as the original).
@@ -307,18 +327,26 @@ def rewrite_paragraph(
                     on_token=on_token,
                     on_candidate=on_candidate,
                     cancel=cancel,
+                    personal=personal,
                 )
                 for piece in pieces
             ]
             return _join_parts(paragraph, profile, parts)
-    exemplars = select_exemplars(profile, paragraph, n=3)
-    prompt = build_prompt(profile, paragraph, exemplars, chat)
     max_answer = int(paragraph_tokens * 1.6) + 32
-    while exemplars and prompt_tokens(backend, prompt) + max_answer > context:
-        exemplars = exemplars[:-1]
+    prompt: str | list[ChatMessage]
+    if personal is not None:
+        from inkmod.generation.personal import format as personal_format
+
+        prompt = personal_format.rewrite_prompt(personal.neutraliser(paragraph))
+        stop: tuple[str, ...] = personal_format.STOP
+    else:
+        exemplars = select_exemplars(profile, paragraph, n=3)
         prompt = build_prompt(profile, paragraph, exemplars, chat)
+        while exemplars and prompt_tokens(backend, prompt) + max_answer > context:
+            exemplars = exemplars[:-1]
+            prompt = build_prompt(profile, paragraph, exemplars, chat)
+        stop = ("\n\n", "\nPassage", "\nDraft:") if not chat else ()
     max_answer = max(16, min(max_answer, context - prompt_tokens(backend, prompt) - 8))
-    stop = ("\n\n", "\nPassage", "\nDraft:") if not chat else ()
     original = profile.score_features(paragraph_features(parse_paragraph(paragraph)))
     candidates: list[Candidate] = []
     for index in range(max(1, k)):
@@ -333,7 +361,7 @@ def rewrite_paragraph(
         callback = (lambda piece, i=index: on_token(i, piece)) if on_token else None
         started = time.perf_counter()
         result = backend.generate(prompt, config, on_token=callback, cancel=cancel)
-        text = clean_output(result.text)
+        text = clean_output(_personal_completion(result.text) if personal else result.text)
         drift, kept, score, z = rank(profile, paragraph, text)
         candidate = Candidate(
             text=text,
@@ -352,6 +380,12 @@ def rewrite_paragraph(
             break
     chosen = choose(candidates, original.z) or _unchanged(paragraph, original.score, original.z)
     return ParagraphRewrite(paragraph, original.score, chosen, candidates, original_z=original.z)
+
+
+def _personal_completion(raw: str) -> str:
+    from inkmod.generation.personal.format import clean_completion
+
+    return clean_completion(raw)
 
 
 def _unchanged(paragraph: str, drift: float | None, z: float | None) -> Candidate:
@@ -391,6 +425,7 @@ def rewrite_text(
     on_candidate: CandidateFn | None = None,
     on_paragraph: Callable[[int, int, ParagraphRewrite], None] | None = None,
     cancel: threading.Event | None = None,
+    personal: PersonalStyle | None = None,
 ) -> RewriteResult:
     """Rewrite every prose paragraph of ``text`` (or only the drifting ones), keeping the rest.
 
@@ -419,6 +454,7 @@ def rewrite_text(
             on_token=on_token,
             on_candidate=on_candidate,
             cancel=cancel,
+            personal=personal,
         ):
             done.source_start += block.start
             done.source_end += block.start
@@ -472,6 +508,7 @@ def rewrite_block(
     on_candidate: CandidateFn | None = None,
     on_unit: Callable[[ParagraphRewrite], None] | None = None,
     cancel: threading.Event | None = None,
+    personal: PersonalStyle | None = None,
 ) -> list[ParagraphRewrite]:
     """Rewrite exactly one block (its ``source``, of ``kind``) as one unit, never re-parsing it
     without its context: one rewrite per unit of :func:`block_units`, offsets relative to
@@ -482,7 +519,14 @@ def rewrite_block(
         if cancel is not None and cancel.is_set():
             break
         done = rewrite_paragraph(
-            text, profile, backend, k=k, on_token=on_token, on_candidate=on_candidate, cancel=cancel
+            text,
+            profile,
+            backend,
+            k=k,
+            on_token=on_token,
+            on_candidate=on_candidate,
+            cancel=cancel,
+            personal=personal,
         )
         done.source_start, done.source_end = start, end
         if kind != "paragraph" and done.changed:  # an item or a quote stays on its lines
