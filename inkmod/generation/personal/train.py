@@ -24,6 +24,7 @@ import math
 import random
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -145,6 +146,8 @@ def load_base(gguf_path: Path, threads: int | None = None) -> BaseModel:
 
     set_threads(threads)
     hf_logging.set_verbosity_error()
+    # Our own progress bar says what is happening; transformers' tqdm bars would draw over it.
+    hf_logging.disable_progress_bar()
     folder, name = str(gguf_path.parent), gguf_path.name
     tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
     model: Any = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name)
@@ -338,7 +341,9 @@ def train_adapter(
         bias="none",
         task_type="CAUSAL_LM",
     )
-    model = get_peft_model(base.model, lora)
+    with warnings.catch_warnings():  # a transformers deprecation inside peft, not ours to fix
+        warnings.simplefilter("ignore", FutureWarning)
+        model = get_peft_model(base.model, lora)
     try:
         params = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=0.0)
@@ -366,7 +371,7 @@ def train_adapter(
                     "fingerprint": print_id,
                     "step": step,
                     "total": total,
-                    "lora": get_peft_model_state_dict(model),
+                    "lora": get_peft_model_state_dict(model, save_embedding_layers=False),
                     "optimizer": optimizer.state_dict(),
                     "rng": torch.get_rng_state(),
                     "base_validation_loss": base_val,
@@ -422,7 +427,8 @@ def train_adapter(
                 on_progress(Progress(step, total, losses[-1] if losses else None, None, "validate"))
             val = evaluate(model, val_enc, pad, config.batch_size) if val_enc else None
             lora_state = {
-                k: v.detach().clone() for k, v in get_peft_model_state_dict(model).items()
+                k: v.detach().clone()
+                for k, v in get_peft_model_state_dict(model, save_embedding_layers=False).items()
             }
         seconds = time.monotonic() - clock
         return TrainOutcome(
