@@ -23,7 +23,7 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 demo: $(VENV)/.demo-installed
-	INKMOD_HOME=$(INKMOD_DEMO_HOME) $(BIN)/python -m inkmod.demo
+	INKMOD_HOME=$(INKMOD_DEMO_HOME) $(BIN)/python -m inkmod.cli.demo
 
 PY_SOURCES := inkmod inkmod_lsp tests benchmarks
 

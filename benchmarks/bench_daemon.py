@@ -101,7 +101,7 @@ class RewriteLoop:
         self.first.set()
 
     def _run(self) -> None:
-        from inkmod.daemon.client import ensure_daemon
+        from inkmod.rpc.client import ensure_daemon
 
         with ensure_daemon(self.profile, request_timeout=None) as writer:
             while not self.stop.is_set():
@@ -120,7 +120,7 @@ class RewriteLoop:
 
 
 def bench_concurrent(profile: str, seconds: float) -> None:
-    from inkmod.daemon.client import ensure_daemon
+    from inkmod.rpc.client import ensure_daemon
 
     print("\n== 20 concurrent clients analysing while a rewrite runs")
     loop = RewriteLoop(profile, PARAGRAPH)
@@ -165,7 +165,7 @@ def bench_concurrent(profile: str, seconds: float) -> None:
 
 
 def bench_refresh(client: Any, samples: Path, rounds: int) -> None:
-    from inkmod.daemon import protocol as P
+    from inkmod.rpc import protocol as P
 
     print("\n== saving a sample file -> profile.changed (target <= 500 ms incl. 200 ms debounce)")
     arrived = threading.Event()
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> None:
     samples = home / "samples"
     shutil.copytree(SAMPLES / "maya", samples)
 
-    from inkmod.daemon.client import ensure_daemon, stop_daemon
+    from inkmod.rpc.client import ensure_daemon, stop_daemon
 
     print(f"daemon benchmark: INKMOD_HOME={home}, {os.cpu_count()} CPUs, load {os.getloadavg()}")
     started = time.perf_counter()

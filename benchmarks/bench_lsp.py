@@ -279,7 +279,7 @@ def _stop_daemons(home: Path) -> None:
     saved = os.environ.get("INKMOD_HOME")
     os.environ["INKMOD_HOME"] = str(home)
     try:
-        from inkmod.daemon.client import stop_daemon
+        from inkmod.rpc.client import stop_daemon
 
         with contextlib.suppress(Exception):
             stop_daemon("bench")

@@ -48,10 +48,10 @@ from benchmarks.judge import (
 )
 from inkmod.backends.base import Backend, GenerationConfig
 from inkmod.backends.registry import create_backend
-from inkmod.evaluation import similarities
-from inkmod.rewrite import ParagraphRewrite, build_prompt, rewrite_paragraph
+from inkmod.generation.evaluation import similarities
+from inkmod.generation.prompt import select_exemplars
+from inkmod.generation.rewrite import ParagraphRewrite, build_prompt, rewrite_paragraph
 from inkmod.style.profile import StyleProfile
-from inkmod.style.prompt import select_exemplars
 
 Neutraliser = Callable[[str], str]
 

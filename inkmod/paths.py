@@ -12,6 +12,8 @@ from pathlib import Path
 import platformdirs
 
 APP_NAME = "inkmod"
+# The profile every command, the daemon and the editors use when none is named.
+DEFAULT_PROFILE = "default"
 
 
 def _home_override() -> Path | None:

@@ -306,7 +306,7 @@ async def restart_daemon(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]
 
 
 def _stop_daemon(profile: str) -> None:
-    from inkmod.daemon.client import stop_daemon
+    from inkmod.rpc.client import stop_daemon
 
     try:
         stop_daemon(profile)

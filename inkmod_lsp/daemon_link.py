@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import inkmod
 
 if TYPE_CHECKING:
-    from inkmod.daemon.client import DaemonClient, PendingCall
+    from inkmod.rpc.client import DaemonClient, PendingCall
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +96,8 @@ class DaemonLink:
         names one explicitly: the setting must take effect, even though other windows share
         the daemon (they reconnect on their own).
         """
-        from inkmod.daemon.client import ensure_daemon
-        from inkmod.daemon.protocol import PROFILE_CHANGED, TOPIC_PROFILE
+        from inkmod.rpc.client import ensure_daemon
+        from inkmod.rpc.protocol import PROFILE_CHANGED, TOPIC_PROFILE
 
         with self._lock:
             self._close_client()
@@ -153,7 +153,7 @@ class DaemonLink:
 
     def restart(self, options: DaemonOptions | None = None) -> bool:
         """Stop the daemon (politely, through the socket or its pid) and start a fresh one."""
-        from inkmod.daemon.client import stop_daemon
+        from inkmod.rpc.client import stop_daemon
 
         with self._lock:
             options = options or self.options
@@ -224,7 +224,7 @@ class DaemonLink:
     def start_train(
         self, samples: Path | None, on_progress: Callable[[int, int, str], None]
     ) -> PendingCall:
-        from inkmod.daemon.protocol import TRAIN, TRAIN_PROGRESS
+        from inkmod.rpc.protocol import TRAIN, TRAIN_PROGRESS
 
         params = {"samples": str(samples)} if samples is not None else {}
         return self.require().start(

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from inkmod.style.analysis import SCORED_KINDS, text_hash
+from inkmod.style.document import SCORED_KINDS, text_hash
 from inkmod.style.markup import Format, extract_prose, format_for_language_id
 
 

@@ -35,7 +35,7 @@ from .paragraphs import Score, block_at, document_format, extract_blocks
 from .progress import Progress
 
 if TYPE_CHECKING:
-    from inkmod.daemon.client import PendingCall
+    from inkmod.rpc.client import PendingCall
 
     from .server import InkmodLanguageServer
 
@@ -248,7 +248,7 @@ async def _generate(
     ls: InkmodLanguageServer, text: str, language_id: str, progress: Progress
 ) -> dict[str, Any]:
     """Run the daemon's ``rewrite`` with progress; cancelling the task cancels it there."""
-    from inkmod.daemon.protocol import REQUEST_CANCELLED
+    from inkmod.rpc.protocol import REQUEST_CANCELLED
 
     link = ls.runtime.link
     k = ls.settings.candidates

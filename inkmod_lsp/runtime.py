@@ -93,7 +93,7 @@ class Runtime:
         """The drift score above which a paragraph is flagged."""
         if self.settings.threshold is not None:
             return self.settings.threshold
-        from inkmod.style.analysis import DEFAULT_THRESHOLD
+        from inkmod.style.document import DEFAULT_THRESHOLD
 
         return DEFAULT_THRESHOLD
 
@@ -271,7 +271,7 @@ class Runtime:
         return result
 
     async def _train_in_daemon(self, samples: Path | None, on_progress: Any) -> dict[str, Any]:
-        from inkmod.daemon.protocol import REQUEST_CANCELLED
+        from inkmod.rpc.protocol import REQUEST_CANCELLED
 
         from .rewriting import wait_for_daemon
 
@@ -292,9 +292,9 @@ class Runtime:
         name = self.settings.profile
 
         def work() -> dict[str, Any]:
+            from inkmod.style.build import NoSamplesError, build_profile
             from inkmod.style.ingest import SamplesFolderError
             from inkmod.style.storage import save_profile
-            from inkmod.style.training import NoSamplesError, build_profile
 
             def progress(done: int, total: int, path: str) -> None:
                 if cancel.is_set():
@@ -381,7 +381,7 @@ class Runtime:
 
         A failure of a scorer that is no longer current (the runtime was rebuilt meanwhile,
         closing its connection) says nothing about the new one: the caller just retries."""
-        from inkmod.daemon.protocol import PROFILE_NOT_FOUND
+        from inkmod.rpc.protocol import PROFILE_NOT_FOUND
 
         if (scorer is not None and scorer is not self.scorer) or not self.ready.is_set():
             return True

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .paragraphs import Score
 
 if TYPE_CHECKING:
-    from inkmod.daemon.client import DaemonClient
+    from inkmod.rpc.client import DaemonClient
     from inkmod.style.profile import StyleProfile
 
 

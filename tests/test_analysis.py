@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from testpaths import EXAMPLES
 
-from inkmod.style.analysis import ScoreCache, analyze_text
+from inkmod.style.build import build_profile
+from inkmod.style.document import ScoreCache, analyze_text
 from inkmod.style.ingest import read_sample
 from inkmod.style.markup import LineIndex
 from inkmod.style.profile import StyleProfile
-from inkmod.style.training import build_profile
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from inkmod.style.build import NoSamplesError, build_profile, refresh_document
 from inkmod.style.ingest import (
     SamplesFolderError,
     SkipSample,
@@ -14,7 +15,6 @@ from inkmod.style.ingest import (
     iter_sample_files,
     read_sample,
 )
-from inkmod.style.training import NoSamplesError, build_profile, refresh_document
 
 PROSE = "I wrote this myself. It has a few sentences, honestly, and that's the thing.\n\n" * 5
 

@@ -11,15 +11,15 @@ import pytest
 from testpaths import EXAMPLES
 
 from inkmod.backends.base import BackendInfo, ChatMessage, GenerationConfig, GenerationResult
-from inkmod.model import EnhancedStyleModel
-from inkmod.rewrite import (
+from inkmod.generation.model import EnhancedStyleModel
+from inkmod.generation.rewrite import (
     clean_output,
     preservation,
     rewrite_paragraph,
     rewrite_text,
 )
+from inkmod.style.build import build_profile
 from inkmod.style.profile import StyleProfile
-from inkmod.style.training import build_profile
 
 HARLAN = (
     "It is worth noting that the allotment committee, having deliberated at considerable length "

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .protocol import PROTOCOL_VERSION
+from inkmod.rpc.protocol import PROTOCOL_VERSION
 
 if TYPE_CHECKING:
-    from .client import (
+    from inkmod.rpc.client import (
         DaemonClient,
         DaemonError,
         DaemonInterrupted,
@@ -46,7 +46,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in __all__:
-        from . import client
+        from inkmod.rpc import client
 
         return getattr(client, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

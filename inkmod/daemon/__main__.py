@@ -1,6 +1,6 @@
 """``python -m inkmod.daemon``: run one profile's daemon in this process.
 
-This is what :func:`inkmod.daemon.client.ensure_daemon` spawns (detached) and what
+This is what :func:`inkmod.rpc.client.ensure_daemon` spawns (detached) and what
 ``inkmod daemon start --foreground`` runs. It uses argparse rather than typer so that starting a
 daemon imports as little as possible.
 """
@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .lifecycle import DEFAULT_IDLE_TIMEOUT, DEFAULT_PROFILE, DaemonAlreadyRunning, DaemonPaths
+from inkmod.paths import DEFAULT_PROFILE
+from inkmod.rpc.instance import DEFAULT_IDLE_TIMEOUT, DaemonAlreadyRunning, DaemonPaths
 
 EXIT_ALREADY_RUNNING = 3
 EXIT_BAD_CONFIG = 2
@@ -65,10 +66,10 @@ def parse_backend_options(pairs: Sequence[str]) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from .handlers import load_plugins
-    from .logs import setup_daemon_logging
-    from .server import DaemonConfig, run_daemon
-    from .watcher import DEFAULT_DEBOUNCE
+    from inkmod.daemon.handlers import load_plugins
+    from inkmod.daemon.logs import setup_daemon_logging
+    from inkmod.daemon.server import DaemonConfig, run_daemon
+    from inkmod.daemon.watcher import DEFAULT_DEBOUNCE
 
     try:
         paths = DaemonPaths.for_profile(args.profile)

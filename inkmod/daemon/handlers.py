@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import protocol as P
-from .store import ChangeSet, ProfileStore
+from inkmod.daemon.store import ChangeSet, ProfileStore
+from inkmod.rpc import protocol as P
 
 if TYPE_CHECKING:
     from inkmod.backends.base import Backend
-    from inkmod.style.analysis import ScoreCache
+    from inkmod.style.document import ScoreCache
     from inkmod.style.profile import StyleProfile
 
 log = logging.getLogger(__name__)
@@ -218,7 +218,7 @@ def run_rewrite(
     The engine numbers candidates per paragraph; we add the paragraph's position among the
     rewritten ones so a client streaming a multi-paragraph rewrite can tell the streams apart.
     """
-    from inkmod.rewrite import rewrite_text
+    from inkmod.generation.rewrite import rewrite_text
 
     paragraph = [0]
 
@@ -265,7 +265,7 @@ class Engine:
     started: float = field(default_factory=time.time)
 
     def __post_init__(self) -> None:
-        from inkmod.style.analysis import ScoreCache
+        from inkmod.style.document import ScoreCache
 
         self.cache = ScoreCache()
 
@@ -300,7 +300,7 @@ class Engine:
     # -- methods
 
     def analyze(self, ctx: RequestContext) -> dict[str, Any]:
-        from inkmod.style.analysis import analyze_text
+        from inkmod.style.document import analyze_text
 
         text = ctx.param("text", str)
         paragraphs = ctx.param("paragraphs", list)
@@ -392,8 +392,8 @@ class Engine:
         return result
 
     def train(self, ctx: RequestContext) -> dict[str, Any]:
+        from inkmod.style.build import NoSamplesError
         from inkmod.style.ingest import SamplesFolderError
-        from inkmod.style.training import NoSamplesError
 
         samples_param = ctx.param("samples", str)
         samples = (

@@ -88,7 +88,7 @@ class CallbackHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         # Sending a notification may itself log (e.g. a dropped slow client); never recurse.
-        if getattr(self._local, "busy", False) or record.name.startswith("inkmod.daemon.rpc"):
+        if getattr(self._local, "busy", False) or record.name.startswith("inkmod.rpc.session"):
             return
         self._local.busy = True
         try:

@@ -32,9 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import inkmod
-
-from . import protocol as P
-from .handlers import (
+from inkmod.daemon.handlers import (
     HANDLERS,
     BackendHolder,
     Cancelled,
@@ -45,12 +43,14 @@ from .handlers import (
     call,
     default_backend_name,
 )
-from .lifecycle import DEFAULT_IDLE_TIMEOUT, DEFAULT_PROFILE, DaemonPaths, InstanceLock
-from .logs import CallbackHandler
-from .rpc import READ_CHUNK, Notification, Request, Session
-from .security import SOCKET_MODE, peer_allowed, private_umask
-from .store import ChangeSet, ProfileStore
-from .watcher import DEFAULT_DEBOUNCE, SamplesWatcher
+from inkmod.daemon.logs import CallbackHandler
+from inkmod.daemon.store import ChangeSet, ProfileStore
+from inkmod.daemon.watcher import DEFAULT_DEBOUNCE, SamplesWatcher
+from inkmod.paths import DEFAULT_PROFILE
+from inkmod.rpc import protocol as P
+from inkmod.rpc.instance import DEFAULT_IDLE_TIMEOUT, DaemonPaths, InstanceLock
+from inkmod.rpc.security import SOCKET_MODE, peer_allowed, private_umask
+from inkmod.rpc.session import READ_CHUNK, Notification, Request, Session
 
 log = logging.getLogger(__name__)
 

@@ -102,9 +102,9 @@ class ProfileStore:
         return changes
 
     def _open_locked(self) -> ChangeSet:
+        from inkmod.style.build import NoSamplesError
         from inkmod.style.ingest import SamplesFolderError
         from inkmod.style.storage import ProfileError, ProfileNotFoundError, load_profile
-        from inkmod.style.training import NoSamplesError
 
         with self.lock:
             self.profile = None
@@ -138,7 +138,7 @@ class ProfileStore:
         self, samples: Path, progress: Any = None, cancel: threading.Event | None = None
     ) -> tuple[StyleProfile, list[Any], Path]:
         """Train a new profile from ``samples`` (no lock needed: touches nothing shared)."""
-        from inkmod.style.training import build_profile
+        from inkmod.style.build import build_profile
 
         samples = samples.expanduser().resolve()
         profile, skipped = build_profile(samples, self.name, progress=progress)

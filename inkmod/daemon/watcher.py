@@ -33,7 +33,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
-from .store import ChangeSet, ProfileStore
+from inkmod.daemon.store import ChangeSet, ProfileStore
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ to the writer's. Re-ranking by a blended score let such candidates through whene
 improved, so these checks veto instead of weigh. Each rule gives a reason a person can read.
 
 The content-term helpers (:func:`content_terms`, :func:`preservation`) live here so this module
-stays pure (no model, no profile); :mod:`inkmod.rewrite` imports them from here.
+stays pure (no model, no profile); :mod:`inkmod.generation.rewrite` imports them from here.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inkmod.rewrite import DEFAULT_K
+from inkmod.generation.rewrite import DEFAULT_K
 from inkmod.training.costs import Price, PriceTable
 from inkmod.training.teacher import TeacherConfig
 

@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from inkmod.generation.prompt import distinct_phrases, style_summary
 from inkmod.style import lexicons as lx
 from inkmod.style.profile import StyleProfile
-from inkmod.style.prompt import distinct_phrases, style_summary
 from inkmod.style.tokens import words_of
 from inkmod.training.judge import Judgement, text_contains
 

@@ -25,13 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from inkmod.backends.base import Backend
-from inkmod.style.storage import load_profile, save_profile, validate_name
-from inkmod.style.training import build_profile
-from inkmod.training.analysis import (
-    baseline_profile,
-    fidelity_scores,
-    own_scores,
+from inkmod.generation.generate import (
+    Cancelled,
+    LocalOutput,
+    baseline_output,
+    generate_output,
+    generation_settings,
 )
+from inkmod.style.build import build_profile
+from inkmod.style.storage import load_profile, save_profile, validate_name
 from inkmod.training.checkpoint import (
     Checkpoint,
     checkpoint_path,
@@ -47,14 +49,12 @@ from inkmod.training.config import (
 )
 from inkmod.training.costs import Budget, BudgetExceededError, Price, Usage
 from inkmod.training.feedback import Feedback, drift_feedback, merge
-from inkmod.training.generate import (
-    Cancelled,
-    LocalOutput,
-    baseline_output,
-    generate_output,
-    generation_settings,
-)
 from inkmod.training.judge import judge
+from inkmod.training.performance import (
+    baseline_profile,
+    fidelity_scores,
+    own_scores,
+)
 from inkmod.training.records import iteration_record, run_report
 from inkmod.training.report import write_reports
 from inkmod.training.secrets import scrub

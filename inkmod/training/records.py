@@ -12,14 +12,14 @@ from dataclasses import asdict
 from typing import Any
 
 from inkmod import __version__
+from inkmod.generation.generate import LocalOutput
 from inkmod.style.profile import StyleProfile
-from inkmod.training.analysis import fidelity_scores, own_scores, teacher_scores
 from inkmod.training.checkpoint import Checkpoint
 from inkmod.training.config import TrainingConfig
 from inkmod.training.costs import Price, Usage
 from inkmod.training.feedback import Feedback
-from inkmod.training.generate import LocalOutput
 from inkmod.training.judge import Judgement
+from inkmod.training.performance import fidelity_scores, own_scores, teacher_scores
 
 
 def iteration_record(

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlparse
 
+from inkmod.generation.prompt import distinct_phrases, style_summary
 from inkmod.style.profile import StyleProfile
-from inkmod.style.prompt import distinct_phrases, style_summary
 from inkmod.style.tokens import words_of
 from inkmod.training.costs import Budget, Usage, estimate_tokens
 from inkmod.training.feedback import (

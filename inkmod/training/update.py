@@ -1,7 +1,7 @@
 """``update_from_feedback``: turn a critic's verdict into what generation uses next time.
 
 Everything is written into ``profile.learned``, the part of the profile that generation reads
-(:mod:`inkmod.style.prompt` and :mod:`inkmod.model`) and that is persisted with it:
+(:mod:`inkmod.generation.prompt` and :mod:`inkmod.generation.model`) and that is persisted with it:
 
 - ``rules``: ``prefer``, ``avoid``, ``never_say``, ``sentence_length``, ``openers``, ``notes``;
 - ``exemplars``: better versions (the teacher's, or our best draft) as extra few-shot examples;
@@ -27,11 +27,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from inkmod.rewrite import DEFAULT_K
+from inkmod.generation.generate import LocalOutput, generation_settings
+from inkmod.generation.prompt import style_summary
+from inkmod.generation.rewrite import DEFAULT_K
 from inkmod.style.profile import StyleProfile
-from inkmod.style.prompt import style_summary
 from inkmod.training.feedback import Feedback, echoes_task
-from inkmod.training.generate import LocalOutput, generation_settings
 from inkmod.training.judge import judge, text_contains, writer_uses
 
 MAX_PREFER = 8

@@ -33,7 +33,7 @@ from inkmod.backends.base import GenerationConfig, StopMatcher
 from inkmod.backends.gguf_files import FileFormat, read_gguf_metadata, require_gguf, sniff
 from inkmod.backends.llama_cpp import LlamaCppBackend
 from inkmod.backends.native_output import capture_native_output
-from inkmod.cli_backends import register
+from inkmod.cli.backends import register
 
 # --- magic bytes -----------------------------------------------------------------------------
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from inkmod.daemon.client import DaemonClient, ensure_daemon
-from inkmod.daemon.lifecycle import DaemonPaths
+from inkmod.rpc.client import DaemonClient, ensure_daemon
+from inkmod.rpc.instance import DaemonPaths
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from inkmod_daemon_testlib import FAKE_PLUGIN, HERE, MAYA, PROFILE, Recorder, reap_daemons

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from inkmod.daemon.lifecycle import DaemonPaths, terminate
+from inkmod.rpc.instance import DaemonPaths, terminate
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent

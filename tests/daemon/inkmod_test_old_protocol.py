@@ -4,6 +4,6 @@ A real old daemon would be an older InkMod install; changing the attribute the d
 ``hello`` time gives the client exactly what it would see from one.
 """
 
-from inkmod.daemon import protocol
+from inkmod.rpc import protocol
 
 protocol.PROTOCOL_VERSION = protocol.PROTOCOL_VERSION - 1

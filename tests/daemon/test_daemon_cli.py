@@ -14,8 +14,8 @@ import typer
 from inkmod_daemon_testlib import PROFILE, wait_for
 from typer.testing import CliRunner
 
-from inkmod.cli_daemon import register
-from inkmod.daemon.lifecycle import DaemonPaths, daemon_alive, read_instance_info
+from inkmod.cli.daemon import register
+from inkmod.rpc.instance import DaemonPaths, daemon_alive, read_instance_info
 
 pytestmark = pytest.mark.slow
 

@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 from inkmod_daemon_testlib import OLD_PROTOCOL_PLUGIN, PROFILE, daemon_processes, wait_for
 
-from inkmod.daemon import protocol as P
-from inkmod.daemon.client import (
+from inkmod.rpc import protocol as P
+from inkmod.rpc.client import (
     DaemonClient,
     DaemonNotRunning,
     DaemonStartError,
     ensure_daemon,
     stop_daemon,
 )
-from inkmod.daemon.lifecycle import (
+from inkmod.rpc.instance import (
     DaemonPaths,
     daemon_alive,
     daemon_command,
@@ -84,7 +84,7 @@ def _exists(pid: int) -> bool:
 
 RACE_SCRIPT = """
 import sys
-from inkmod.daemon.client import ensure_daemon
+from inkmod.rpc.client import ensure_daemon
 client = ensure_daemon(sys.argv[1], samples=sys.argv[2], backend="fake", idle_timeout=60)
 print(client.pid, client.started_daemon, flush=True)
 client.close()

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from inkmod_daemon_testlib import FORMAL, PARAGRAPH, PROFILE
 
-from inkmod.daemon import protocol as P
-from inkmod.daemon.client import DaemonClient, ensure_daemon
-from inkmod.daemon.rpc import RPCError
+from inkmod.rpc import protocol as P
+from inkmod.rpc.client import DaemonClient, ensure_daemon
+from inkmod.rpc.session import RPCError
 
 pytestmark = pytest.mark.slow
 

@@ -16,10 +16,10 @@ import msgpack
 import pytest
 from inkmod_daemon_testlib import FORMAL, PARAGRAPH, Recorder, wait_for
 
-from inkmod.daemon import protocol as P
-from inkmod.daemon.client import DaemonClient, DaemonInterrupted, ensure_daemon
-from inkmod.daemon.lifecycle import DaemonPaths
-from inkmod.daemon.rpc import RPCError, encode
+from inkmod.rpc import protocol as P
+from inkmod.rpc.client import DaemonClient, DaemonInterrupted, ensure_daemon
+from inkmod.rpc.instance import DaemonPaths
+from inkmod.rpc.session import RPCError, encode
 from inkmod.style.storage import load_profile
 
 pytestmark = pytest.mark.slow

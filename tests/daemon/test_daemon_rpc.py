@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inkmod.daemon import protocol as P
-from inkmod.daemon.rpc import (
+from inkmod.rpc import protocol as P
+from inkmod.rpc.session import (
     ConnectionLost,
     FrameDecoder,
     FrameError,
@@ -31,9 +31,9 @@ from inkmod.daemon.rpc import (
 
 def test_protocol_module_imports_nothing_heavy() -> None:
     code = (
-        "import sys, inkmod.daemon.protocol as p; "
+        "import sys, inkmod.rpc.protocol as p; "
         "heavy = [m for m in ('msgpack', 'asyncio', 'watchdog', 'inkmod.style', 'llama_cpp', "
-        "'inkmod.daemon.client', 'inkmod.backends') if m in sys.modules]; "
+        "'inkmod.rpc.client', 'inkmod.backends') if m in sys.modules]; "
         "print(heavy, p.PROTOCOL_VERSION)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from inkmod_daemon_testlib import PROFILE
 
-from inkmod.daemon.client import DaemonClient, DaemonError, ensure_daemon
-from inkmod.daemon.lifecycle import DaemonPaths
-from inkmod.daemon.rpc import encode
-from inkmod.daemon.security import (
+from inkmod.rpc.client import DaemonClient, DaemonError, ensure_daemon
+from inkmod.rpc.instance import DaemonPaths
+from inkmod.rpc.security import (
     InsecureRuntimeDir,
     check_socket_path,
     ensure_private_dir,
     peer_credentials,
 )
+from inkmod.rpc.session import encode
 
 NOBODY = 65534
 
@@ -149,7 +149,7 @@ def test_client_refuses_a_socket_served_by_another_user(paths: DaemonPaths) -> N
 
 def test_process_exiting() -> None:
     """How a client tells a dying daemon (still holding its lock) from a live one."""
-    from inkmod.daemon.lifecycle import process_exiting
+    from inkmod.rpc.instance import process_exiting
 
     assert not process_exiting(os.getpid())
     pid = os.fork()

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from inkmod_daemon_testlib import FORMAL, Recorder, wait_for
 
-from inkmod.daemon import protocol as P
-from inkmod.daemon.client import DaemonClient
-from inkmod.daemon.lifecycle import DaemonPaths
+from inkmod.rpc import protocol as P
+from inkmod.rpc.client import DaemonClient
+from inkmod.rpc.instance import DaemonPaths
 
 pytestmark = pytest.mark.slow
 

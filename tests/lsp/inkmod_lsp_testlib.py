@@ -232,7 +232,7 @@ def _daemon_processes(home: Path) -> list[Any]:
 
 def reap_daemons(home: Path) -> None:
     """Stop every daemon started under ``home`` (politely, then by force)."""
-    from inkmod.daemon.lifecycle import DaemonPaths, terminate
+    from inkmod.rpc.instance import DaemonPaths, terminate
 
     saved = os.environ.get("INKMOD_HOME")
     os.environ["INKMOD_HOME"] = str(home)

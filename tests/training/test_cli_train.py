@@ -12,7 +12,7 @@ import typer
 from inkmod_training_testlib import MAYA, PROMPTS, SECRET, all_text_under, fake_server
 from typer.testing import CliRunner
 
-from inkmod.cli_train import register
+from inkmod.cli.train import register
 from inkmod.training.checkpoint import checkpoint_path
 
 app = typer.Typer()

@@ -11,7 +11,7 @@ import typer
 from inkmod_training_testlib import MAYA, PROMPTS, SECRET, all_text_under
 from typer.testing import CliRunner
 
-from inkmod.cli_train import register
+from inkmod.cli.train import register
 from inkmod.style.storage import load_profile
 from inkmod.training.checkpoint import Checkpoint, checkpoint_path
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from inkmod_training_testlib import FORMAL, MAYA
 
-from inkmod.style.training import build_profile
+from inkmod.style.build import build_profile
 from inkmod.training.feedback import (
     FeedbackError,
     drift_feedback,

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from inkmod_training_testlib import FORMAL, MAYA, PROMPTS
 
-from inkmod.style.prompt import learned_exemplars, rule_lines, select_exemplars
+from inkmod.generation.generate import LocalOutput
+from inkmod.generation.prompt import learned_exemplars, rule_lines, select_exemplars
+from inkmod.style.build import build_profile
 from inkmod.style.storage import load_profile, save_profile
-from inkmod.style.training import build_profile
 from inkmod.training.feedback import DraftScore, Feedback, Improvement
-from inkmod.training.generate import LocalOutput
 from inkmod.training.update import update_from_feedback
 
 

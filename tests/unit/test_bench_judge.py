@@ -7,6 +7,7 @@ import random
 
 import numpy as np
 import pytest
+
 from benchmarks.judge import (
     AuthorshipJudge,
     away_score,

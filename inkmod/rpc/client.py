@@ -16,7 +16,7 @@ A daemon answering with another ``version`` or ``protocol`` is told to ``shutdow
 method every version keeps) and replaced; nothing else is said to it.
 
 The client runs a private asyncio loop on a background thread with the same
-:class:`~inkmod.daemon.rpc.Session` the daemon uses, so there is one implementation of the
+:class:`~inkmod.rpc.session.Session` the daemon uses, so there is one implementation of the
 protocol. When the daemon dies mid-request the waiting call raises :class:`DaemonInterrupted`
 promptly -- after restarting the daemon when allowed -- instead of hanging; the next call simply
 works again.
@@ -37,10 +37,9 @@ from pathlib import Path
 from typing import Any
 
 import inkmod
-
-from . import protocol as P
-from .lifecycle import (
-    DEFAULT_PROFILE,
+from inkmod.paths import DEFAULT_PROFILE
+from inkmod.rpc import protocol as P
+from inkmod.rpc.instance import (
     DaemonLockTimeout,
     DaemonPaths,
     abandon_lock_of_dying_daemon,
@@ -54,8 +53,8 @@ from .lifecycle import (
     terminate,
     wait_until_gone,
 )
-from .rpc import ConnectionLost, Notification, RPCError, Session, open_session
-from .security import peer_allowed
+from inkmod.rpc.security import peer_allowed
+from inkmod.rpc.session import ConnectionLost, Notification, RPCError, Session, open_session
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +95,8 @@ class DaemonTimeout(DaemonError, TimeoutError):
 
 
 DaemonRPCError = RPCError
-"""Error responses (``[code, message]``) are raised as :class:`~inkmod.daemon.rpc.RPCError`;
-``code`` is one of the constants in :mod:`inkmod.daemon.protocol`."""
+"""Error responses (``[code, message]``) are raised as :class:`~inkmod.rpc.session.RPCError`;
+``code`` is one of the constants in :mod:`inkmod.rpc.protocol`."""
 
 
 # -- the private event loop ------------------------------------------------------------------------
@@ -366,7 +365,7 @@ class DaemonClient:
         state = f"exited with status {returncode}" if returncode is not None else "did not answer"
         tail = spawn_output_tail(self.paths)
         if not tail:
-            from .logs import tail as log_tail
+            from inkmod.daemon.logs import tail as log_tail
 
             tail = "\n".join(log_tail(self.paths.log, 15))
         detail = f"\n{tail}" if tail else ""

@@ -33,10 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from inkmod import paths
+from inkmod.rpc.security import check_socket_path, ensure_private_dir
 
-from .security import check_socket_path, ensure_private_dir
-
-DEFAULT_PROFILE = "default"
 DEFAULT_IDLE_TIMEOUT = 30 * 60.0
 
 

@@ -13,10 +13,10 @@ from typing import Any
 
 from inkmod.backends.base import Backend, ChatMessage, GenerationConfig
 from inkmod.backends.registry import DEFAULT_MODEL, create_backend
-from inkmod.rewrite import DEFAULT_K, RewriteResult, clean_output, rewrite_text
+from inkmod.generation.prompt import generation_continuation, generation_messages, select_exemplars
+from inkmod.generation.rewrite import DEFAULT_K, RewriteResult, clean_output, rewrite_text
+from inkmod.style.build import build_profile
 from inkmod.style.profile import StyleProfile
-from inkmod.style.prompt import generation_continuation, generation_messages, select_exemplars
-from inkmod.style.training import build_profile
 
 
 class EnhancedStyleModel:

@@ -7,11 +7,9 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
-from inkmod.rewrite import DEFAULT_K, Candidate, ParagraphRewrite
-
-err = Console(stderr=True)
+from inkmod.cli.common import err_console as err
+from inkmod.generation.rewrite import DEFAULT_K, Candidate, ParagraphRewrite
 
 
 def register(app: typer.Typer) -> None:
@@ -36,7 +34,7 @@ def rewrite(
 ) -> None:
     """Rewrite text in your style: best-of-k candidates per paragraph, re-ranked by drift."""
     from inkmod.backends.registry import DEFAULT_MODEL, create_backend
-    from inkmod.rewrite import rewrite_text
+    from inkmod.generation.rewrite import rewrite_text
     from inkmod.style.ingest import SkipSample, read_sample
     from inkmod.style.markup import format_for_path
     from inkmod.style.storage import load_profile

@@ -23,15 +23,15 @@ from inkmod.generation.faithfulness import (
     preservation,
     rejections,
 )
-from inkmod.style.features import paragraph_features
-from inkmod.style.markup import extract_prose
-from inkmod.style.profile import StyleProfile
-from inkmod.style.prompt import (
+from inkmod.generation.prompt import (
     Exemplar,
     rewrite_continuation,
     rewrite_messages,
     select_exemplars,
 )
+from inkmod.style.features import paragraph_features
+from inkmod.style.markup import extract_prose
+from inkmod.style.profile import StyleProfile
 from inkmod.style.tokens import parse_paragraph, split_sentences
 
 DEFAULT_K = 3

@@ -22,7 +22,7 @@ from typing import Any, Final, Literal, TypedDict
 PROTOCOL_VERSION: int = 1
 """Bumped on any incompatible change. A client that sees a different value in ``hello`` tells the
 daemon to ``shutdown`` and starts a fresh one instead of speaking to it (dmypy/gopls habit).
-Read it as ``protocol.PROTOCOL_VERSION`` at call time, not by ``from ... import``: tests fake an
+Read it as ``protocol.PROTOCOL_VERSION`` at call time, not by ``from  import``: tests fake an
 old daemon by changing this attribute inside the daemon process."""
 
 SERVER_NAME: Final = "inkmod-daemon"

@@ -13,12 +13,18 @@ from typing import Any
 
 import typer
 from rich import box
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
-out = Console()
-err = Console(stderr=True)
+from inkmod.cli.common import DEFAULT_PROFILE, fail
+from inkmod.cli.common import console as out
+from inkmod.cli.common import err_console as err
 
 PHASE_LABELS = {
     "extract": "extracting patterns",
@@ -33,12 +39,8 @@ PHASE_LABELS = {
 
 
 def register(app: typer.Typer) -> None:
+    app.command()(train)
     app.command("train-enhanced")(train_enhanced)
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
-    return typer.Exit(code)
 
 
 def train_enhanced(
@@ -111,15 +113,15 @@ def train_enhanced(
     from inkmod.training.checkpoint import CheckpointError
 
     if teacher not in ("openai", "none"):
-        raise _fail(f"--teacher must be 'openai' or 'none', not {teacher!r}")
+        raise fail(f"--teacher must be 'openai' or 'none', not {teacher!r}")
     if teacher_json not in ("auto", "json_schema", "json_object_schema", "json_object", "prompt"):
-        raise _fail(f"unknown --teacher-json {teacher_json!r}")
+        raise fail(f"unknown --teacher-json {teacher_json!r}")
     try:
         prices = PriceTable.from_file(price_table) if price_table else PriceTable()
         price = parse_price(teacher_price) if teacher_price else None
         prompts = load_prompts(test_prompts)
     except (PriceError, TrainingError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     teacher_config = (
         None
         if teacher == "none"
@@ -154,10 +156,10 @@ def train_enhanced(
     try:
         result = _run_with_progress(config)
     except (TrainingError, CheckpointError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     except Exception as exc:
         if _is_expected(exc):
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
         raise
     if as_json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
@@ -171,16 +173,16 @@ def train_enhanced(
         for kind, path in result.files.items():
             err.print(f"{kind}: {path}", highlight=False)
     if result.status in ("stopped", "cancelled"):
-        raise _fail(result.message, 130 if result.status == "cancelled" else 2)
+        raise fail(result.message, 130 if result.status == "cancelled" else 2)
     if result.status == "budget":
         err.print(f"[yellow]{result.message}[/] (raise --budget and --resume to go on)")
 
 
 def _is_expected(exc: Exception) -> bool:
     from inkmod.backends.errors import BackendError
+    from inkmod.style.build import NoSamplesError
     from inkmod.style.ingest import SamplesFolderError
     from inkmod.style.storage import ProfileError
-    from inkmod.style.training import NoSamplesError
 
     return isinstance(exc, BackendError | SamplesFolderError | ProfileError | NoSamplesError)
 
@@ -292,3 +294,50 @@ def _final_table(report: dict[str, Any]) -> None:
         f"would have cost ≈ {_usd(totals.get('teacher_only_usd'))}",
         highlight=False,
     )
+
+
+def train(
+    samples: Path = typer.Option(..., "--samples", "-s", help="Folder of your own writing."),
+    profile: str = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="Profile name."),
+) -> None:
+    """Learn a style profile from a folder of your writing samples."""
+    from inkmod.style.build import build_profile
+    from inkmod.style.storage import save_profile, validate_name
+
+    validate_name(profile)
+    with Progress(
+        TextColumn("[bold]analysing[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def on_progress(done: int, total: int, path: str) -> None:
+            bar.update(task, completed=done, total=total, description=Path(path).name)
+
+        built, skipped = build_profile(samples, profile, on_progress)
+    for skip in skipped:
+        err.print(f"[yellow]skipped[/] {skip.path}: {skip.reason}", highlight=False)
+    stored = save_profile(built)
+    summary = built.summary()
+    table = Table(title=f"Style profile '{profile}'", show_header=False)
+    table.add_column("figure", style="bold")
+    table.add_column("value")
+    table.add_row("documents", str(summary["documents"]))
+    table.add_row("words", f"{summary['words']:,}")
+    table.add_row("vocabulary size", f"{summary['vocabulary_size']:,}")
+    table.add_row("pattern count", f"{summary['pattern_count']:,}")
+    table.add_row("tone diversity", f"{summary['tone_diversity']:.2f}")
+    table.add_row("style score", f"{summary['style_score']:.2f}")
+    table.add_row("common phrases", ", ".join(summary["common_phrases"][:6]) or "—")
+    tones = summary["tone_markers"]
+    table.add_row(
+        "tone markers /1k words",
+        ", ".join(f"{k} {tones[k]:.1f}" for k in ("formal", "casual", "professional", "emphatic")),
+    )
+    out.print(table)
+    out.print(f"stored in [bold]{stored}[/]", highlight=False)

@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .daemon.lifecycle import DEFAULT_IDLE_TIMEOUT, DEFAULT_PROFILE, DaemonPaths
-
-out = Console()
-err = Console(stderr=True)
+from inkmod.cli.common import DEFAULT_PROFILE, fail
+from inkmod.cli.common import console as out
+from inkmod.cli.common import err_console as err
+from inkmod.rpc.instance import DEFAULT_IDLE_TIMEOUT, DaemonPaths
 
 daemon_app = typer.Typer(
     help="The background daemon: one per profile, keeps the model loaded and the profile fresh.",
@@ -32,16 +31,11 @@ daemon_app = typer.Typer(
 ProfileOption = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="Style profile name.")
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
-    return typer.Exit(code=code)
-
-
 def _paths(profile: str) -> DaemonPaths:
     try:
         return DaemonPaths.for_profile(profile)
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 def _ago(seconds: float) -> str:
@@ -111,17 +105,17 @@ def start(
     """Start the daemon for a profile (no-op if it is already running)."""
     _paths(profile)
     if samples is not None and not samples.expanduser().is_dir():
-        raise _fail(f"samples folder not found: {samples}")
-    from .daemon.__main__ import parse_backend_options
+        raise fail(f"samples folder not found: {samples}")
+    from inkmod.daemon.__main__ import parse_backend_options
 
     try:
         options = parse_backend_options(option or [])
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if foreground:
         _run_foreground(profile, samples, backend, options, idle_timeout, preload)
         return
-    from .daemon.client import DaemonError, ensure_daemon
+    from inkmod.rpc.client import DaemonError, ensure_daemon
 
     try:
         client = ensure_daemon(
@@ -133,7 +127,7 @@ def start(
             daemon_args=["--preload"] if preload else (),
         )
     except DaemonError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     info = client.server_info
     client.close()
     state = "started" if client.started_daemon else "already running"
@@ -167,7 +161,7 @@ def _run_foreground(
     """Serve in this process until Ctrl-C/SIGTERM, then exit hard (see ``__main__.run``)."""
     import logging
 
-    from .daemon.__main__ import main
+    from inkmod.daemon.__main__ import main
 
     argv = ["--profile", profile, "--idle-timeout", str(idle_timeout), "--foreground"]
     if samples is not None:
@@ -187,7 +181,7 @@ def _run_foreground(
 def stop(profile: str = ProfileOption) -> None:
     """Stop the profile's daemon (politely, then by signal)."""
     _paths(profile)
-    from .daemon.client import stop_daemon
+    from inkmod.rpc.client import stop_daemon
 
     result = stop_daemon(profile)
     if result is None:
@@ -195,7 +189,7 @@ def stop(profile: str = ProfileOption) -> None:
     elif result:
         out.print(f"stopped the daemon for profile {escape(profile)}")
     else:
-        raise _fail(f"the daemon for profile {profile!r} would not stop")
+        raise fail(f"the daemon for profile {profile!r} would not stop")
 
 
 @daemon_app.command("status")
@@ -205,7 +199,7 @@ def status(
 ) -> None:
     """Show pid, socket, profile, samples folder, backend, uptime, clients, memory."""
     paths = _paths(profile)
-    from .daemon.client import DaemonError, DaemonNotRunning, ensure_daemon
+    from inkmod.rpc.client import DaemonError, DaemonNotRunning, ensure_daemon
 
     try:
         client = ensure_daemon(profile, spawn=False, connect_timeout=5.0, request_timeout=10.0)
@@ -239,11 +233,11 @@ def logs(
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
 ) -> None:
     """Print the daemon's log (native library output included)."""
-    from .daemon.logs import tail
+    from inkmod.daemon.logs import tail
 
     paths = _paths(profile)
     if not paths.log.exists() and not follow:
-        raise _fail(f"no log yet at {paths.log}", code=1)
+        raise fail(f"no log yet at {paths.log}", code=1)
     for line in tail(paths.log, lines):
         out.print(line, markup=False, highlight=False, soft_wrap=True)
     if follow:

@@ -4,8 +4,8 @@ Our figures (see :mod:`inkmod.training.judge`) are on the drift score's scale, 0
 as the writer's own median paragraph. The teacher's are its own 0–1 judgements. Both are kept
 side by side because neither is ground truth: agreement between them is the signal.
 
-Fidelity (STYLL-style, :mod:`inkmod.evaluation`) needs a *source* and a meaning reference, and
-generating from a prompt has neither an original text nor a source style. We define:
+Fidelity (STYLL-style, :mod:`inkmod.generation.evaluation`) needs a *source* and a meaning
+reference, and generating from a prompt has neither an original text nor a source style. We define:
 
 - ``towards`` = 1 − drift(draft | writer's profile), as in the rewrite benchmark;
 - ``away`` = drift(draft | *baseline* profile), the baseline being the same local model answering
@@ -26,7 +26,12 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from inkmod.evaluation import EmbeddingsUnavailableError, fidelity, mean_fidelity, similarities
+from inkmod.generation.evaluation import (
+    EmbeddingsUnavailableError,
+    fidelity,
+    mean_fidelity,
+    similarities,
+)
 from inkmod.style.profile import StyleProfile
 from inkmod.training.feedback import Feedback
 from inkmod.training.judge import Judgement

@@ -10,16 +10,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from rich.console import Console
-
-from inkmod.rewrite import Candidate, ParagraphRewrite
-from inkmod.style.analysis import DEFAULT_THRESHOLD, analyze_text
+from inkmod.cli.common import console
+from inkmod.generation.rewrite import Candidate, ParagraphRewrite
+from inkmod.style.build import build_profile
+from inkmod.style.document import DEFAULT_THRESHOLD, analyze_text
 from inkmod.style.ingest import read_sample
 from inkmod.style.profile import StyleProfile
 from inkmod.style.storage import save_profile
-from inkmod.style.training import build_profile
-
-console = Console()
 
 
 def _examples() -> Path:
@@ -68,7 +65,7 @@ def main() -> int:
 def rewrite_drifting(text: str, fmt: str, profile: StyleProfile) -> None:
     """Step 3: rewrite the drifting paragraphs with the embedded default model."""
     from inkmod.backends.registry import DEFAULT_MODEL, create_backend
-    from inkmod.rewrite import rewrite_text
+    from inkmod.generation.rewrite import rewrite_text
 
     console.rule(
         f"[bold]3. Rewrite the drifting paragraphs in Maya's style ({DEFAULT_MODEL}, local)"

@@ -3,7 +3,7 @@
 Why not simply ``EnhancedStyleModel.generate_response``: the loop needs two things it does not
 return -- token counts (to estimate what the teacher would have charged to write everything)
 and several candidates with different seeds (best-of-k, where ``k`` is itself learned). The
-prompt is built by the same functions (:mod:`inkmod.style.prompt`) and the sampling settings
+prompt is built by the same functions (:mod:`inkmod.generation.prompt`) and the sampling settings
 come from the same ``learned["generation"]`` keys, so what the loop measures is what
 ``generate_response`` and ``rewrite`` produce after training.
 """
@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from inkmod.backends.base import Backend, ChatMessage, GenerationConfig
-from inkmod.rewrite import DEFAULT_K, clean_output
+from inkmod.generation.prompt import generation_continuation, generation_messages, select_exemplars
+from inkmod.generation.rewrite import DEFAULT_K, clean_output
 from inkmod.style.profile import StyleProfile
-from inkmod.style.prompt import generation_continuation, generation_messages, select_exemplars
 
 DEFAULT_GENERATION: dict[str, Any] = {
     "temperature": 0.7,

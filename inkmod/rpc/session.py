@@ -26,7 +26,7 @@ from typing import Any
 
 import msgpack
 
-from . import protocol as P
+from inkmod.rpc import protocol as P
 
 log = logging.getLogger(__name__)
 
@@ -420,7 +420,7 @@ class Session:
             self.respond(exc.msgid, P.error_object(exc.code, exc.reason))
         else:
             self.notify(
-                P.LOG, {"level": "error", "logger": "inkmod.daemon.rpc", "message": exc.reason}
+                P.LOG, {"level": "error", "logger": "inkmod.rpc.session", "message": exc.reason}
             )
 
     def _dispatch(self, message: Message) -> None:
@@ -443,7 +443,7 @@ class Session:
             else:
                 self.notify(
                     P.LOG,
-                    {"level": "error", "logger": "inkmod.daemon.rpc", "message": message.reason},
+                    {"level": "error", "logger": "inkmod.rpc.session", "message": message.reason},
                 )
 
     def _guard(self, callback: Callable[[Session, Any], None], message: Any) -> None:

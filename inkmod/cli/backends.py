@@ -15,26 +15,20 @@ from typing import Any, TypeVar
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .backends.base import ChatMessage, GenerationConfig, Prompt
-from .backends.errors import BackendError, MissingExtraError, UnknownModelError
-from .backends.models import MODELS, SourceKind
-from .backends.registry import DEFAULT_MODEL, create_backend, list_models, model_status
+from inkmod.backends.base import ChatMessage, GenerationConfig, Prompt
+from inkmod.backends.errors import BackendError, MissingExtraError, UnknownModelError
+from inkmod.backends.models import MODELS, SourceKind
+from inkmod.backends.registry import DEFAULT_MODEL, create_backend, list_models, model_status
+from inkmod.cli.common import console as out
+from inkmod.cli.common import fail
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-out = Console()
-err = Console(stderr=True)
 
 TEST_PROMPT = "Rewrite in plain words: The meeting has been postponed until further notice."
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
-    return typer.Exit(code=2)
 
 
 def _expected_errors(func: F) -> F:
@@ -45,7 +39,7 @@ def _expected_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except BackendError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -162,8 +156,8 @@ def run_test(name: str, options: dict[str, Any], max_tokens: int) -> None:
 
 def pull(name: str) -> None:
     """Fetch a registered model's weights (network; never used by tests)."""
-    from . import paths
-    from .backends import models as model_files
+    from inkmod import paths
+    from inkmod.backends import models as model_files
 
     if name not in MODELS:
         raise UnknownModelError(name, MODELS)
