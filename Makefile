@@ -19,7 +19,7 @@ $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
 
 # Everything the tests exercise: all backends, the teacher, the OpenAI-compatible server, dev tools.
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e '.[llama,gpt4all,hf,teacher,server,dev]'
+	$(PIP) install --quiet -e '.[llama,gpt4all,hf,teacher,server,tune,dev]'
 	touch $@
 
 demo: $(VENV)/.demo-installed
