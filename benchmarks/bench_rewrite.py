@@ -49,6 +49,7 @@ from benchmarks.judge import (
 from inkmod.backends.base import Backend, GenerationConfig
 from inkmod.backends.registry import create_backend
 from inkmod.generation.evaluation import similarities
+from inkmod.generation.faithfulness import rejections
 from inkmod.generation.prompt import select_exemplars
 from inkmod.generation.rewrite import ParagraphRewrite, build_prompt, rewrite_paragraph
 from inkmod.style.profile import StyleProfile
@@ -135,6 +136,7 @@ class Output:
     candidates: int = 0
     rejected: int = 0
     changed: bool = True
+    reasons: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -155,7 +157,28 @@ def from_rewrite(result: ParagraphRewrite, seconds: float, first: bool = False) 
         candidates=len(cands),
         rejected=sum(1 for c in cands if c.rejected),
         changed=result.changed if not first else bool(cands),
+        reasons=[r for c in cands for r in c.rejected],
     )
+
+
+_KINDS = (
+    ("token limit", "cut off"),
+    ("task", "task talk"),
+    ("name", "name lost"),
+    ("number", "number lost"),
+    ("negation", "negation lost"),
+    ("content", "content < 40%"),
+    ("empty", "empty"),
+)
+
+
+def reason_kinds(reasons: Sequence[str]) -> str:
+    """ "cut off 5, name lost 2": how often each faithfulness rule fired."""
+    counts: dict[str, int] = {}
+    for reason in reasons:
+        kind = next((label for key, label in _KINDS if key in reason), "other")
+        counts[kind] = counts.get(kind, 0) + 1
+    return ", ".join(f"{k} {n}" for k, n in sorted(counts.items(), key=lambda x: -x[1]))
 
 
 def in_context(task: Task, profile: StyleProfile, backend: Backend, k: int) -> list[Row]:
@@ -170,40 +193,50 @@ def in_context(task: Task, profile: StyleProfile, backend: Backend, k: int) -> l
 
 
 def available_neutralisers(backend: Backend) -> tuple[dict[str, Neutraliser], list[str]]:
-    """Every neutraliser there is now: ours (b) always, the others' when their module has them."""
+    """Every registered neutraliser; "paraphrase" shares the benchmark's loaded model."""
     from inkmod.generation.personal.paraphrase import ModelParaphraser
 
-    found: dict[str, Neutraliser] = {"paraphrase": ModelParaphraser(backend)}
+    found: dict[str, Neutraliser] = {}
     notes = []
     try:
-        module: Any = importlib.import_module("inkmod.generation.personal.neutralise")
+        from inkmod.generation.personal.neutralise import get_neutraliser, neutraliser_names
     except ImportError:
         notes.append("inkmod.generation.personal.neutralise not there yet: only 'paraphrase'")
-        return found, notes
-    registry = getattr(module, "NEUTRALISERS", None)
-    if isinstance(registry, dict):
-        for name, factory in registry.items():
-            if name in found:
-                continue
-            try:
-                item = factory() if isinstance(factory, type) else factory
-                if callable(item):
-                    found[str(name)] = item
-            except TypeError:  # needs a backend or a teacher: not built here
-                notes.append(f"neutraliser {name!r} needs arguments; skipped")
-    else:
-        notes.append("neutralise.py has no NEUTRALISERS registry; only 'paraphrase'")
+        return {"paraphrase": ModelParaphraser(backend)}, notes
+    for name in neutraliser_names():
+        if name == ModelParaphraser.name:
+            found[name] = ModelParaphraser(backend)
+            continue
+        try:
+            found[name] = get_neutraliser(name)
+        except Exception as exc:  # one that needs a teacher or a server: reported, not run
+            notes.append(f"neutraliser {name!r} unavailable: {exc}")
     return found, notes
 
 
 def neutralised(task: Task, neutraliser: Neutraliser, name: str) -> Row:
     row = Row(f"neutraliser only: {name}")
+    stats = getattr(neutraliser, "stats", None)
+    before = dict(vars(stats)) if stats is not None else {}
+    reasons_before = len(before.get("reasons", []))
     for _, paragraph in task.inputs:
         started = time.perf_counter()
         text = neutraliser(paragraph)
         row.outputs.append(
             Output(text, time.perf_counter() - started, changed=text.strip() != paragraph)
         )
+    if stats is not None:
+        now = vars(stats)
+        whole = now["whole"] - before["whole"]
+        done = now["sentences_paraphrased"] - before["sentences_paraphrased"]
+        kept = now["sentences_kept"] - before["sentences_kept"]
+        row.note = (
+            f"{whole}/{len(task.inputs)} paraphrased whole; else {done} sentences paraphrased, "
+            f"{kept} kept as written"
+        )
+        rejected = now["reasons"][reasons_before:]
+        if rejected:
+            row.note += f" (rejected: {reason_kinds(rejected)})"
     return row
 
 
@@ -215,41 +248,120 @@ def rewrite_with_adapter(
     *,
     k: int,
     max_minutes: float,
-    cache: Path,
+    home: Path,
+    model: str,
 ) -> Row:
-    """The personal-adapter rewrite of every input, once ``inkmod.generation.personal.tune`` exists.
+    """The personal-adapter rewrite of every input: tune on the target's training split, rewrite.
 
-    The contract this hook expects of that module (the adapter pipeline, issue 10):
-    ``train_adapter(documents, *, neutraliser, max_minutes, out_dir) -> adapter`` with
-    ``documents`` the target's training split as ``(name, text)`` pairs, and
-    ``rewrite_paragraph_with_adapter(paragraph, profile, adapter, *, neutraliser, k) ->
-    ParagraphRewrite``. Without them the row says why and has no outputs.
+    Needs ``inkmod.generation.personal.pipeline.tune`` (the adapter pipeline of issue 10); without
+    it, or with ``max_minutes <= 0``, the row says why and has no outputs. The adapter is trained
+    in ``home`` (as ``INKMOD_HOME``) from the target's training documents; a rewrite neutralises
+    the input with the same neutraliser, completes the adapter's prompt format k times on the
+    llama.cpp model with the adapter loaded, and chooses like ``rewrite_paragraph`` does
+    (closer to the writer's profile, faithful). When the pipeline offers its own
+    ``rewrite_paragraph_with_adapter(paragraph, profile, adapter, *, neutraliser, k)``, that is
+    used instead.
     """
+    import os
+
     row = Row(f"adapter: {neutraliser_name}")
     try:
-        tune: Any = importlib.import_module("inkmod.generation.personal.tune")
-    except ImportError:
-        row.note = "skipped: inkmod.generation.personal has no tune module yet"
+        pipeline: Any = importlib.import_module("inkmod.generation.personal.pipeline")
+    except ImportError as exc:
+        row.note = f"skipped: inkmod.generation.personal has no tune pipeline yet ({exc})"
         return row
-    train = getattr(tune, "train_adapter", None)
-    rewrite = getattr(tune, "rewrite_paragraph_with_adapter", None)
-    if train is None or rewrite is None:
-        row.note = "skipped: tune has no train_adapter / rewrite_paragraph_with_adapter yet"
+    if not hasattr(pipeline, "tune"):
+        row.note = "skipped: inkmod.generation.personal.pipeline has no tune() yet"
         return row
-    documents = [(d.name, d.text) for d in task.target.train]
+    if max_minutes <= 0:
+        row.note = (
+            "skipped: pass --adapter-minutes M to train one adapter per target and neutraliser"
+        )
+        return row
+    safe = "".join(c if c.isalnum() else "-" for c in task.label.lower())
+    samples = home / "samples" / safe
+    samples.mkdir(parents=True, exist_ok=True)
+    for index, doc in enumerate(task.target.train):
+        (samples / f"{index:03d}.txt").write_text(doc.text, encoding="utf-8")
+    previous = os.environ.get("INKMOD_HOME")
+    os.environ["INKMOD_HOME"] = str(home)
     started = time.perf_counter()
-    adapter = train(
-        documents,
-        neutraliser=neutraliser,
-        max_minutes=max_minutes,
-        out_dir=cache / f"{task.label.replace(':', '-')}-{neutraliser_name}",
+    try:
+        result = pipeline.tune(
+            f"bench-{safe}-{neutraliser_name}"[:60],
+            samples,
+            max_minutes=max_minutes,
+            neutraliser=neutraliser_name,
+        )
+    except Exception as exc:  # an untested trainer must not hide the other rows
+        row.note = f"tune failed: {type(exc).__name__}: {exc}"[:200]
+        return row
+    finally:
+        if previous is None:
+            os.environ.pop("INKMOD_HOME", None)
+        else:
+            os.environ["INKMOD_HOME"] = previous
+    row.note = (
+        f"tuned {result.steps}/{result.total_steps} steps in {time.perf_counter() - started:.0f} s"
+        f", val loss {result.base_validation_loss} -> {result.validation_loss}"
     )
-    row.note = f"adapter trained in {time.perf_counter() - started:.0f} s"
-    for _, paragraph in task.inputs:
-        began = time.perf_counter()
-        result = rewrite(paragraph, profile, adapter, neutraliser=neutraliser, k=k)
-        row.outputs.append(from_rewrite(result, time.perf_counter() - began))
+    if result.adapter is None:
+        row.note += "; no adapter written"
+        return row
+    own = getattr(pipeline, "rewrite_paragraph_with_adapter", None)
+    backend = create_backend(model, lora_path=str(result.adapter))
+    backend.load()
+    try:
+        for _, paragraph in task.inputs:
+            began = time.perf_counter()
+            if own is not None:
+                rewritten = own(paragraph, profile, result.adapter, neutraliser=neutraliser, k=k)
+            else:
+                rewritten = adapter_rewrite(paragraph, profile, backend, neutraliser, k)
+            row.outputs.append(from_rewrite(rewritten, time.perf_counter() - began))
+    finally:
+        backend.close()
     return row
+
+
+def adapter_rewrite(
+    paragraph: str, profile: StyleProfile, backend: Backend, neutraliser: Neutraliser, k: int
+) -> ParagraphRewrite:
+    """Neutralise, complete the adapter's prompt format k times, choose like the engine does."""
+    from inkmod.generation.personal.format import STOP, clean_completion, rewrite_prompt
+    from inkmod.generation.rewrite import Candidate, choose, rank
+    from inkmod.style.features import paragraph_features
+    from inkmod.style.tokens import parse_paragraph
+
+    prompt = rewrite_prompt(neutraliser(paragraph))
+    max_tokens = int(backend.count_tokens(paragraph) * 1.6) + 32
+    original = profile.score_features(paragraph_features(parse_paragraph(paragraph)))
+    candidates = []
+    for index in range(max(1, k)):
+        config = GenerationConfig(
+            max_tokens=max_tokens, temperature=0.7 if k > 1 else 0.0, seed=index, stop=STOP
+        )
+        started = time.perf_counter()
+        result = backend.generate(prompt, config)
+        text = clean_completion(result.text)
+        drift, kept, score, z = rank(profile, paragraph, text)
+        candidates.append(
+            Candidate(
+                text,
+                drift,
+                kept,
+                score,
+                result.completion_tokens,
+                time.perf_counter() - started,
+                result.finish_reason,
+                z,
+                tuple(rejections(paragraph, text, result.finish_reason)),
+            )
+        )
+    chosen = choose(candidates, original.z) or Candidate(
+        paragraph, original.score, 1.0, 0.0, 0, 0.0, "unchanged", original.z
+    )
+    return ParagraphRewrite(paragraph, original.score, chosen, candidates)
 
 
 # -- scoring --------------------------------------------------------------------------------------
@@ -316,6 +428,9 @@ def row_note(row: Row) -> str:
         rejected = sum(o.rejected for o in row.outputs)
         unchanged = sum(1 for o in row.outputs if not o.changed)
         parts.append(f"{rejected}/{candidates} candidates rejected, {unchanged} kept original")
+        reasons = [r for o in row.outputs for r in o.reasons]
+        if reasons:
+            parts.append(reason_kinds(reasons))
     return "; ".join(parts)
 
 
@@ -449,7 +564,8 @@ def fidelity(args: argparse.Namespace, corpora: list[Corpus], judge: AuthorshipJ
                     neutraliser,
                     k=args.k,
                     max_minutes=args.adapter_minutes,
-                    cache=Path(args.cache),
+                    home=Path(args.cache).resolve(),
+                    model=args.model,
                 )
             )
         for row in rows:
@@ -512,8 +628,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corpora", default="novels,blogs")
     parser.add_argument("--neutralisers", nargs="*", help="only these neutralisers")
     parser.add_argument("--skip-neutralisers", action="store_true", help="no neutraliser rows")
-    parser.add_argument("--adapter-minutes", type=float, default=5.0)
-    parser.add_argument("--cache", default=".bench-cache/adapters")
+    parser.add_argument(
+        "--adapter-minutes",
+        type=float,
+        default=0.0,
+        help="train an adapter per target and neutraliser for at most M minutes (0: skip)",
+    )
+    parser.add_argument("--cache", default=".bench-cache", help="INKMOD_HOME for adapters")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--tokens-per-second", action="store_true", help="also per backend")
     args = parser.parse_args(argv)

@@ -9,7 +9,8 @@ passage is paraphrased again sentence by sentence, and a sentence whose paraphra
 too is kept as it is. No content is ever lost: at worst the output is the input.
 
 It has the shape of the ``Neutraliser`` protocol of :mod:`inkmod.generation.personal.neutralise`
-(``name`` and ``__call__(text) -> str``).
+(``name`` and ``__call__(text) -> str``) and registers itself there as "paraphrase"; built without
+a backend it loads the embedded model (``model=`` names another configured one).
 """
 
 from __future__ import annotations
@@ -179,3 +180,13 @@ def larger_model_gguf(cache: Path) -> Path | None:
         if handle.read(4) != b"GGUF":
             return None
     return target
+
+
+def _register() -> None:
+    """Offer this neutraliser by name ("paraphrase") wherever neutralisers are chosen."""
+    from inkmod.generation.personal.neutralise import register
+
+    register(ModelParaphraser.name, ModelParaphraser)
+
+
+_register()
