@@ -232,6 +232,9 @@ class CandidateNotification(TypedDict, total=False):
     tokens: int
     seconds: float
     finish_reason: str
+    rejected: list[str]
+    """Why the faithfulness rules reject this candidate (empty: faithful); clients never apply a
+    rejected candidate."""
 
 
 class TrainProgressNotification(TypedDict):
