@@ -552,7 +552,8 @@ def fidelity(args: argparse.Namespace, corpora: list[Corpus], judge: AuthorshipJ
         )
         print(HEADER)
         rows = [Row("copy input", [Output(p, changed=False) for _, p in task.inputs])]
-        rows += in_context(task, profile, backend, args.k)
+        if not args.skip_in_context:
+            rows += in_context(task, profile, backend, args.k)
         for name, neutraliser in neutralisers.items():
             if not args.skip_neutralisers:
                 rows.append(neutralised(task, neutraliser, name))
@@ -636,6 +637,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--cache", default=".bench-cache", help="INKMOD_HOME for adapters")
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--skip-in-context", action="store_true", help="no in-context rows")
     parser.add_argument("--tokens-per-second", action="store_true", help="also per backend")
     args = parser.parse_args(argv)
 
