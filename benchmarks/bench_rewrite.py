@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import shutil
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -250,6 +251,8 @@ def rewrite_with_adapter(
     max_minutes: float,
     home: Path,
     model: str,
+    max_words: int = 20_000,
+    file_words: int = 2_000,
 ) -> Row:
     """The personal-adapter rewrite of every input: tune on the target's training split, rewrite.
 
@@ -280,9 +283,11 @@ def rewrite_with_adapter(
         return row
     safe = "".join(c if c.isalnum() else "-" for c in task.label.lower())
     samples = home / "samples" / safe
-    samples.mkdir(parents=True, exist_ok=True)
-    for index, doc in enumerate(task.target.train):
-        (samples / f"{index:03d}.txt").write_text(doc.text, encoding="utf-8")
+    if samples.exists():
+        shutil.rmtree(samples)
+    samples.mkdir(parents=True)
+    for index, text in enumerate(sample_files(task.target, max_words, file_words)):
+        (samples / f"{index:03d}.txt").write_text(text, encoding="utf-8")
     previous = os.environ.get("INKMOD_HOME")
     os.environ["INKMOD_HOME"] = str(home)
     started = time.perf_counter()
@@ -322,6 +327,33 @@ def rewrite_with_adapter(
     finally:
         backend.close()
     return row
+
+
+def sample_files(split: AuthorSplit, max_words: int, file_words: int) -> list[str]:
+    """The target's training text as a samples folder: files of about ``file_words`` words.
+
+    Paragraphs are kept whole and in order, up to ``max_words`` in all; several files let the
+    pipeline hold whole files out for validation (a novel is one document otherwise).
+    """
+    files: list[str] = []
+    current: list[str] = []
+    count = total = 0
+    for doc in split.train:
+        for paragraph in doc.text.split("\n\n"):
+            words = len(paragraph.split())
+            if not words:
+                continue
+            if total + words > max_words:
+                break
+            current.append(paragraph.strip())
+            count += words
+            total += words
+            if count >= file_words:
+                files.append("\n\n".join(current))
+                current, count = [], 0
+    if current:
+        files.append("\n\n".join(current))
+    return files
 
 
 def adapter_rewrite(
@@ -567,6 +599,7 @@ def fidelity(args: argparse.Namespace, corpora: list[Corpus], judge: AuthorshipJ
                     max_minutes=args.adapter_minutes,
                     home=Path(args.cache).resolve(),
                     model=args.model,
+                    max_words=args.adapter_words,
                 )
             )
         for row in rows:
@@ -634,6 +667,9 @@ def main(argv: list[str] | None = None) -> None:
         type=float,
         default=0.0,
         help="train an adapter per target and neutraliser for at most M minutes (0: skip)",
+    )
+    parser.add_argument(
+        "--adapter-words", type=int, default=20_000, help="samples folder size for tuning"
     )
     parser.add_argument("--cache", default=".bench-cache", help="INKMOD_HOME for adapters")
     parser.add_argument("--skip-latency", action="store_true")
