@@ -30,6 +30,7 @@ PY_SOURCES := inkmod inkmod_lsp tests benchmarks
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check $(PY_SOURCES)
 	$(BIN)/ruff format --check $(PY_SOURCES)
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy

@@ -18,8 +18,9 @@ from typing import Any
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 
+from inkmod.style.document import block_at
+
 from .documents import state_positions
-from .paragraphs import block_at
 from .progress import Progress
 from .rewriting import RewriteError, RewriteRequest, rewrite
 from .runtime import TrainingError
@@ -215,16 +216,8 @@ def _rss() -> int | None:
         return None
 
 
-_LIST_MODELS = (
-    "import json\n"
-    "from inkmod.backends.registry import list_models, model_status\n"
-    "out = []\n"
-    "for spec in list_models():\n"
-    "    s = model_status(spec.name)\n"
-    "    out.append({'name': spec.name, 'installed': s.installed, 'weights': s.weights_present,\n"
-    "                'description': s.description})\n"
-    "print(json.dumps(out))\n"
-)
+LIST_MODELS_MODULE = "inkmod.backends.listing"
+"""Run as ``python -m``: it imports the backend registry, which this process never does."""
 
 
 async def _list_models() -> list[dict[str, Any]]:
@@ -232,8 +225,8 @@ async def _list_models() -> list[dict[str, Any]]:
     backend plugins, which this process never does."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
-        "-c",
-        _LIST_MODELS,
+        "-m",
+        LIST_MODELS_MODULE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

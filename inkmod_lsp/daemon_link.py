@@ -212,13 +212,14 @@ class DaemonLink:
         self,
         text: str,
         *,
+        kind: str | None,
         k: int,
         fmt: str,
         on_token: Callable[[int, int, str], None],
         on_candidate: Callable[[dict[str, Any]], None],
     ) -> PendingCall:
         return self.require().start_rewrite(
-            text, k=k, fmt=fmt, on_token=on_token, on_candidate=on_candidate
+            text, kind=kind, k=k, fmt=fmt, on_token=on_token, on_candidate=on_candidate
         )
 
     def start_train(

@@ -28,11 +28,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from inkmod.style.document import ScoreCache
+
 from .config import Settings
 from .daemon_link import DaemonLink, DaemonOptions, LinkState, describe_rpc_error
 from .ignored import IgnoreList, ignore_file
+from .paragraphs import Score
 from .progress import Progress
-from .scoring import DaemonScorer, LocalScorer, ScoreCache, Scorer
+from .scoring import DaemonScorer, LocalScorer, Scorer
 
 if TYPE_CHECKING:
     from inkmod.style.profile import StyleProfile
@@ -57,7 +60,8 @@ class Runtime:
         self.server = server
         self.settings = Settings()
         self.link = DaemonLink(self._profile_changed_from_thread, self._lost_from_thread)
-        self.cache = ScoreCache()
+        self.cache: ScoreCache[str, Score] = ScoreCache(capacity=8192)
+        """Scores by paragraph hash for the current profile; cleared whenever it changes."""
         self.scorer: Scorer | None = None
         self.profile: StyleProfile | None = None
         self.profile_figures: dict[str, Any] | None = None
@@ -325,8 +329,13 @@ class Runtime:
     # -- profile changes --------------------------------------------------------------------------
 
     async def reload_profile(self) -> None:
-        """The profile changed (trained, a sample edited): reload, rescore, republish."""
-        await self._load_profile(self.settings.profile)
+        """The profile changed (trained, a sample edited): rescore, republish. With a daemon
+        the profile file is not re-read here (tens of MB after a large training, on every
+        sample save): the writer's figures come from the daemon on the next hover."""
+        if self.link.ready and self.link.client is not None:
+            self.profile_figures = None
+        else:
+            await self._load_profile(self.settings.profile)
         if self.scorer is None or isinstance(self.scorer, LocalScorer):
             if self.link.ready and self.link.client is not None:
                 self.scorer = DaemonScorer(self.link.client)
@@ -401,14 +410,26 @@ class Runtime:
 
     # -- figures ----------------------------------------------------------------------------------
 
-    def figures(self) -> dict[str, Any] | None:
-        """The writer's figures for hover (computed once per profile load)."""
+    async def figures(self) -> dict[str, Any] | None:
+        """The writer's figures for hover: served by the daemon (``profile.get``, once per
+        profile change), or computed from the profile loaded here when there is no daemon."""
+        if self.profile_figures is not None:
+            return self.profile_figures
+        client = self.link.client if self.link.ready else None
+        if client is not None:
+            try:
+                info = await self.server.in_io(
+                    lambda: client.profile_get(documents=False, figures=True)
+                )
+                self.profile_figures = info.get("figures")
+                return self.profile_figures
+            except Exception as exc:  # hover degrades to the verdict without the table
+                log.info("profile.get failed: %s", exc)
         if self.profile is None:
             return None
-        if self.profile_figures is None:
-            from .figures import profile_figures
+        from .figures import profile_figures
 
-            self.profile_figures = profile_figures(self.profile)
+        self.profile_figures = profile_figures(self.profile)
         return self.profile_figures
 
     # -- settings ---------------------------------------------------------------------------------

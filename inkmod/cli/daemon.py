@@ -233,7 +233,7 @@ def logs(
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
 ) -> None:
     """Print the daemon's log (native library output included)."""
-    from inkmod.daemon.logs import tail
+    from inkmod.textfiles import tail
 
     paths = _paths(profile)
     if not paths.log.exists() and not follow:

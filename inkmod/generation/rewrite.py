@@ -9,6 +9,7 @@ reuse, so candidates 2..k pay only for their own tokens.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import threading
@@ -29,8 +30,8 @@ from inkmod.generation.prompt import (
     rewrite_messages,
     select_exemplars,
 )
+from inkmod.style.document import parse
 from inkmod.style.features import paragraph_features
-from inkmod.style.markup import extract_prose
 from inkmod.style.profile import StyleProfile
 from inkmod.style.tokens import parse_paragraph, split_sentences
 
@@ -88,15 +89,37 @@ class ParagraphRewrite:
     candidates: list[Candidate]
     source_start: int = 0
     source_end: int = 0
+    original_z: float | None = None
+    """The original's standardised surprise (what "closer to the writer" is measured on)."""
 
     @property
     def changed(self) -> bool:
         """False when the original was kept (no candidate was closer and faithful enough)."""
         return self.chosen.finish_reason != "unchanged"
 
+    @property
+    def reason(self) -> str | None:
+        """Why the original was kept, in a sentence for the writer (None when changed)."""
+        if self.changed:
+            return None
+        usable = [c for c in self.candidates if c.text and c.finish_reason != "cancelled"]
+        if not usable:
+            return "no rewrite was generated"
+        z = self.original_z if self.original_z is not None else self.chosen.z
+        closer = [c for c in usable if z is None or (c.z is not None and c.z < z)]
+        n = len(usable)
+        some = "the rewrite was" if n == 1 else f"none of the {n} rewrites was"
+        if not closer:
+            return f"{some} closer to your style than the original"
+        return (
+            f"{some} both closer to your style and faithful to the original "
+            f"({len(closer)} closer, but changing what it says)"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "changed": self.changed,
+            "reason": self.reason,
             "original": self.original,
             "original_drift": self.original_drift,
             "text": self.chosen.text,
@@ -305,7 +328,7 @@ def rewrite_paragraph(
         if result.finish_reason == "cancelled":
             break
     chosen = choose(candidates, original.z) or _unchanged(paragraph, original.score, original.z)
-    return ParagraphRewrite(paragraph, original.score, chosen, candidates)
+    return ParagraphRewrite(paragraph, original.score, chosen, candidates, original_z=original.z)
 
 
 def _unchanged(paragraph: str, drift: float | None, z: float | None) -> Candidate:
@@ -328,8 +351,8 @@ def _join_parts(
         parts[-1].chosen.finish_reason,
         z,
     )
-    original_drift = profile.score_features(paragraph_features(parse_paragraph(paragraph))).score
-    return ParagraphRewrite(paragraph, original_drift, chosen, [chosen])
+    original = profile.score_features(paragraph_features(parse_paragraph(paragraph)))
+    return ParagraphRewrite(paragraph, original.score, chosen, [chosen], original_z=original.z)
 
 
 def rewrite_text(
@@ -352,33 +375,106 @@ def rewrite_text(
     rewritten paragraph replaces exactly its source range.
     """
     started = time.perf_counter()
-    blocks = [b for b in extract_prose(text, fmt) if b.kind in ("paragraph", "quote")]  # type: ignore[arg-type]
+    blocks = parse(text, fmt)
     rewrites: list[ParagraphRewrite] = []
     cancelled = False
     for index, block in enumerate(blocks):
         if cancel is not None and cancel.is_set():
             cancelled = True
             break
-        source = text[block.source_start : block.source_end]
+        source = text[block.start : block.end]
         if only_drifting:
             score = profile.score_text(block.text).score
             if score is None or score <= threshold:
                 continue
-        done = rewrite_paragraph(
+        for done in rewrite_block(
             source,
+            block.kind,
             profile,
             backend,
             k=k,
             on_token=on_token,
             on_candidate=on_candidate,
             cancel=cancel,
-        )
-        done.source_start, done.source_end = block.source_start, block.source_end
-        rewrites.append(done)
-        if on_paragraph:
-            on_paragraph(index, len(blocks), done)
-    output = text
-    for item in sorted(rewrites, key=lambda r: -r.source_start):
-        output = output[: item.source_start] + item.chosen.text + output[item.source_end :]
+        ):
+            done.source_start += block.start
+            done.source_end += block.start
+            rewrites.append(done)
+            if on_paragraph:
+                on_paragraph(index, len(blocks), done)
+    output = apply_rewrites(text, rewrites)
     cancelled = cancelled or bool(cancel is not None and cancel.is_set())
     return RewriteResult(output, rewrites, cancelled, time.perf_counter() - started)
+
+
+_ITEM_RE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)]|#\.|\\item)[ \t]+", re.MULTILINE)
+_QUOTE_MARK_RE = re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE)
+
+
+def block_units(source: str, kind: str) -> list[tuple[int, int, str]]:
+    """The units one block is rewritten in: ``(start, end, text for the model)``.
+
+    ``source`` is the block's source exactly as the markup parser delimits it (for a list or
+    a quote it starts *after* the first marker). A paragraph is one unit. A quote is one unit
+    whose text has its ``>`` markers removed (the rewrite replaces everything after the first
+    one, so the quote stays a quote). A list is rewritten **item by item**: each item's text
+    after its marker is one unit, so every marker, number and indentation stays where it was
+    and the list stays a list of as many items -- rewriting the list as one passage would let
+    the model merge, drop or reorder items and return prose where a list was.
+    """
+    if kind == "list":
+        bounds = [0] + [m.end() for m in _ITEM_RE.finditer(source) if m.start() > 0]
+        ends = [m.start() for m in _ITEM_RE.finditer(source) if m.start() > 0] + [len(source)]
+        units = []
+        for start, end in zip(bounds, ends, strict=True):
+            end = start + len(source[start:end].rstrip())
+            words = " ".join(source[start:end].split())
+            if words:
+                units.append((start, end, words))
+        return units
+    end = len(source.rstrip())
+    if kind == "quote":
+        return [(0, end, " ".join(_QUOTE_MARK_RE.sub("", source[:end]).split()))]
+    return [(0, end, source[:end])]
+
+
+def rewrite_block(
+    source: str,
+    kind: str,
+    profile: StyleProfile,
+    backend: Backend,
+    *,
+    k: int = DEFAULT_K,
+    on_token: TokenFn | None = None,
+    on_candidate: CandidateFn | None = None,
+    on_unit: Callable[[ParagraphRewrite], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> list[ParagraphRewrite]:
+    """Rewrite exactly one block (its ``source``, of ``kind``) as one unit, never re-parsing it
+    without its context: one rewrite per unit of :func:`block_units`, offsets relative to
+    ``source``. When a unit is kept, its ``original`` is what the model saw; put
+    ``source[source_start:source_end]`` back (see :func:`apply_rewrites`)."""
+    out: list[ParagraphRewrite] = []
+    for start, end, text in block_units(source, kind):
+        if cancel is not None and cancel.is_set():
+            break
+        done = rewrite_paragraph(
+            text, profile, backend, k=k, on_token=on_token, on_candidate=on_candidate, cancel=cancel
+        )
+        done.source_start, done.source_end = start, end
+        if kind != "paragraph" and done.changed:  # an item or a quote stays on its lines
+            done.chosen = dataclasses.replace(done.chosen, text=" ".join(done.chosen.text.split()))
+        out.append(done)
+        if on_unit:
+            on_unit(done)
+    return out
+
+
+def apply_rewrites(text: str, rewrites: list[ParagraphRewrite]) -> str:
+    """``text`` with every changed unit replaced by its chosen candidate (kept ones as they
+    were, byte for byte)."""
+    output = text
+    for item in sorted(rewrites, key=lambda r: -r.source_start):
+        if item.changed:
+            output = output[: item.source_start] + item.chosen.text + output[item.source_end :]
+    return output

@@ -21,6 +21,7 @@ Layout, beside the profile ``<profiles>/<name>.inkprofile``::
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -147,10 +148,8 @@ def file_sha256(path: Path) -> str:
             h.update(block)
     digest = h.hexdigest()
     cache[key] = {"stamp": stamp, "sha256": digest}
-    try:
+    with contextlib.suppress(OSError):  # a read-only cache only costs the next caller a hash
         atomic_write_text(cache_path, json.dumps(cache, indent=1, sort_keys=True))
-    except OSError:
-        pass  # a read-only cache only costs the next caller another hash
     return digest
 
 

@@ -51,8 +51,14 @@ def permute_rows(weight: Any, n_head: int, n_kv_head: int | None = None) -> Any:
     )
 
 
-def gguf_tensors(lora_state: Mapping[str, Any], *, n_head: int, n_kv_head: int) -> dict[str, Any]:
-    """peft state dict -> ``{llama.cpp tensor name: float32 numpy array}``."""
+def gguf_tensors(
+    lora_state: Mapping[str, Any], *, n_head: int, n_kv_head: int, permute_qk: bool = True
+) -> dict[str, Any]:
+    """peft state dict -> ``{llama.cpp tensor name: float32 numpy array}``.
+
+    ``permute_qk=False`` writes a deliberately wrong adapter; the tests use it to show that the
+    logit comparison detects the missing permutation.
+    """
     import torch
 
     out: dict[str, Any] = {}
@@ -64,9 +70,9 @@ def gguf_tensors(lora_state: Mapping[str, Any], *, n_head: int, n_kv_head: int) 
         if module not in _LLAMA_NAMES:
             raise ValueError(f"no llama.cpp name for the adapter's module {module}")
         t = tensor.detach().to(torch.float32).cpu()
-        if which == "B" and module == "self_attn.q_proj":
+        if permute_qk and which == "B" and module == "self_attn.q_proj":
             t = permute_rows(t, n_head, n_head)
-        elif which == "B" and module == "self_attn.k_proj":
+        elif permute_qk and which == "B" and module == "self_attn.k_proj":
             t = permute_rows(t, n_head, n_kv_head)
         name = f"blk.{block}.{_LLAMA_NAMES[module]}.weight.lora_{which.lower()}"
         # A is (rank, in) and B is (out, rank) in torch; GGUF stores numpy shapes reversed,
@@ -84,11 +90,12 @@ def export_gguf(
     n_kv_head: int,
     arch: str = "llama",
     name: str = "inkmod personal adapter",
+    permute_qk: bool = True,
 ) -> int:
     """Write the adapter to ``path`` atomically; returns the number of tensors written."""
     import gguf
 
-    tensors = gguf_tensors(lora_state, n_head=n_head, n_kv_head=n_kv_head)
+    tensors = gguf_tensors(lora_state, n_head=n_head, n_kv_head=n_kv_head, permute_qk=permute_qk)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     writer = gguf.GGUFWriter(str(tmp), arch=arch)

@@ -15,6 +15,7 @@ Other neutralisers (a model paraphrase, ``paraphrase.py``) implement the same
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
@@ -33,6 +34,10 @@ class Neutraliser(Protocol):
     def __call__(self, text: str) -> str: ...
 
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # --- contractions -----------------------------------------------------------------------------
 
 # Whole-word forms whose expansion is not just "stem + suffix".
@@ -47,13 +52,13 @@ _IRREGULAR = {
     "o'clock": "o'clock",
 }
 # "'s" is a contraction only after these (elsewhere it is a possessive: "Dale's paper").
-_S_IS = frozenset(
-    "it he she that what there here who where how when why this everything nothing something "
-    "someone everyone nobody somebody everybody".split()
+_S_IS = _words(
+    "it he she that what there here who where how when why this everything nothing "
+    "something someone everyone nobody somebody everybody"
 )
 _SIMPLE_SUFFIXES = (("n't", " not"), ("'re", " are"), ("'ve", " have"), ("'ll", " will"))
 # "'d" means "had" before a past participle, "would" otherwise.
-_HAD_NEXT = frozenset("been gone done had got gotten seen made taken known given come".split())
+_HAD_NEXT = _words("been gone done had got gotten seen made taken known given come")
 
 # Colloquial spellings of function words, and function-word variants that mark a register.
 _VARIANTS = {
@@ -79,12 +84,13 @@ _VARIANTS = {
 
 # Pure discourse markers and intensifiers: they carry voice, not content, so the model learns
 # where this writer puts them. Negations and quantity words are never in these lists.
-_FILLERS = frozenset(
-    "really very actually basically literally honestly totally truly simply definitely "
-    "certainly absolutely seriously frankly incredibly extremely awfully terribly".split()
+_FILLERS = _words(
+    "really very actually basically literally honestly totally truly simply "
+    "definitely certainly absolutely seriously frankly incredibly extremely awfully "
+    "terribly"
 )
-_OPENERS = frozenset(
-    "so well okay anyway anyways look now oh wow ah hey yeah honestly also plus still".split()
+_OPENERS = _words(
+    "so well okay anyway anyways look now oh wow ah hey yeah honestly also plus still"
 )
 _PHRASE_FILLERS = re.compile(
     r"(?<![\w'])(?:you know|i mean|to be honest|of course|a little bit|kind of|sort of)"
@@ -93,8 +99,8 @@ _PHRASE_FILLERS = re.compile(
 )
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d+(?:[.,:]\d+)*", re.UNICODE)
-_SUBJECT_START = frozenset(
-    "i you he she it we they this that these those there my your his her our their the a an".split()
+_SUBJECT_START = _words(
+    "i you he she it we they this that these those there my your his her our their the a an"
 )
 
 
@@ -121,7 +127,8 @@ def _expand_word(word: str, following: str) -> str:
         return word[:-2] + aux
     if lower.endswith("'s") and lower[:-2] in _S_IS:
         nxt = following.lower()
-        return word[:-2] + (" has" if nxt in _HAD_NEXT or nxt.endswith("ed") else " is")
+        # Only a participle that cannot be an adjective makes it "has" ("he's used to" is "is").
+        return word[:-2] + (" has" if nxt in _HAD_NEXT else " is")
     return word
 
 
@@ -157,7 +164,7 @@ def _punctuation(text: str) -> str:
     text = re.sub(r",(\s*,)+", ",", text)
     text = re.sub(r",\s*([.?:])", r"\1", text)
     text = re.sub(r"([.?:])\s*,", r"\1", text)
-    text = re.sub(r",(?=\S)", ", ", text)
+    text = re.sub(r"(?<!\d),(?=\S)|,(?=[^\s\d])", ", ", text)  # but not inside "21,000"
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
@@ -272,10 +279,8 @@ def _load_optional() -> None:
     """Import optional neutraliser modules so they can register themselves."""
     import importlib
 
-    try:
+    with contextlib.suppress(ImportError):
         importlib.import_module("inkmod.generation.personal.paraphrase")
-    except ImportError:
-        pass
 
 
 def get_neutraliser(name: str | None = None) -> Neutraliser:

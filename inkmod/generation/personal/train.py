@@ -41,7 +41,7 @@ class TrainConfig:
     """Hyperparameters. Defaults chosen by validation loss on held-out documents (see docs)."""
 
     rank: int = 8
-    alpha: float = 16.0
+    alpha: int = 16
     dropout: float = 0.05
     target_modules: tuple[str, ...] = (
         "q_proj",
@@ -139,8 +139,8 @@ def load_base(gguf_path: Path, threads: int | None = None) -> BaseModel:
     hf_logging.set_verbosity_error()
     folder, name = str(gguf_path.parent), gguf_path.name
     tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name)  # float32 weights
-    model.to(torch.float32)
+    model: Any = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name)
+    model = model.to(torch.float32)  # dequantised weights, trained in float32 on the CPU
     model.eval()
     return BaseModel(model=model, tokenizer=tokenizer, path=gguf_path)
 
@@ -396,7 +396,7 @@ def train_adapter(
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
             step += 1
-            losses.append(float(loss))
+            losses.append(loss.item())
             step_times.append(time.monotonic() - started)
             if on_progress:
                 per_step = sum(step_times[-5:]) / len(step_times[-5:])
