@@ -19,6 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inkmod.backends.base import Backend, ChatMessage, GenerationConfig
+from inkmod.generation.faithfulness import (
+    MIN_CONTENT_KEPT,
+    preservation,
+    rejections,
+)
 from inkmod.generation.prompt import (
     Exemplar,
     rewrite_continuation,
@@ -27,13 +32,11 @@ from inkmod.generation.prompt import (
 )
 from inkmod.style.document import parse
 from inkmod.style.features import paragraph_features
-from inkmod.style.lexicons import FUNCTION_WORDS
 from inkmod.style.profile import StyleProfile
 from inkmod.style.tokens import parse_paragraph, split_sentences
 
 DEFAULT_K = 3
 CHAT_OVERHEAD_TOKENS = 48  # template tokens around chat messages
-_WORD_RE = re.compile(r"[a-z]+")
 _ARTIFACT_RE = re.compile(
     r"^(?:\s*(?:here is|here's|sure[,!]?|rewritten(?: passage)?(?: by [^:\n]+)?"
     r"|passage(?: \d+)?)\s*[:\-]?\s*)+",
@@ -74,6 +77,8 @@ class Candidate:
     finish_reason: str
     # Standardised surprise against the writer (see DriftResult.z); None when too short to judge.
     z: float | None = None
+    # Why the faithfulness rules reject it (inkmod.generation.faithfulness); empty when faithful.
+    rejected: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +90,7 @@ class Candidate:
             "tokens": self.tokens,
             "seconds": round(self.seconds, 3),
             "finish_reason": self.finish_reason,
+            "rejected": list(self.rejected),
         }
 
 
@@ -157,36 +163,6 @@ class RewriteResult:
         }
 
 
-def _stem(word: str) -> str:
-    for suffix in ("ing", "edly", "ed", "ies", "es", "ly", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
-
-
-def content_terms(text: str) -> set[str]:
-    """Stemmed content words: what a rewrite must keep."""
-    return {
-        _stem(w) for w in _WORD_RE.findall(text.lower()) if len(w) > 2 and w not in FUNCTION_WORDS
-    }
-
-
-def preservation(original: str, candidate: str) -> float:
-    """How much of the original's content a candidate keeps (0–1).
-
-    Content-word recall, damped when the candidate is far shorter or longer than the original
-    (a one-line summary or a rambling continuation both lose the writer's point).
-    """
-    source = content_terms(original)
-    if not source:
-        return 1.0
-    kept = content_terms(candidate)
-    recall = len(source & kept) / len(source)
-    ratio = max(1, len(candidate.split())) / max(1, len(original.split()))
-    length_fit = 1.0 if 0.6 <= ratio <= 1.7 else max(0.0, 1.0 - abs(ratio - 1.15) / 2.0)
-    return recall * (0.5 + 0.5 * length_fit)
-
-
 def clean_output(text: str) -> str:
     """Strip prompt artefacts a small model echoes ("Rewritten:", quotes, a next example)."""
     text = text.strip()
@@ -224,24 +200,24 @@ def rank(profile: StyleProfile, original: str, candidate: str) -> Ranked:
     return result.score, kept, 0.5 * closeness(result.z) + 0.5 * kept, result.z
 
 
-MIN_PRESERVATION = 0.05
+MIN_PRESERVATION = MIN_CONTENT_KEPT  # kept as a name for callers; the rule lives in faithfulness
 
 
 def choose(candidates: list[Candidate], original_z: float | None) -> Candidate | None:
-    """The best-ranked candidate that is closer to the writer and still about the original.
+    """The best-ranked faithful candidate that is closer to the writer than the original.
 
     A rewrite that is no closer to the writer's voice is not a rewrite in their style, however
-    faithful (near-copies would otherwise win on content preservation alone); one that kept
-    almost none of the original's content words is not a rewrite at all (small models sometimes
-    answer with an unrelated passage in a plausible voice). None when no candidate is both:
-    the caller keeps the original and says so.
+    faithful (near-copies would otherwise win on content preservation alone); one that the
+    faithfulness rules reject (a lost name, number or negation, cut off at the token limit, talk
+    about the task, under 40 % of the content kept: see ``Candidate.rejected``) is not a rewrite
+    of the original at all. None when no candidate is both: the caller keeps the original and
+    says so.
     """
     usable = [c for c in candidates if c.text and c.finish_reason != "cancelled"]
     good = [
         c
         for c in usable
-        if (original_z is None or (c.z is not None and c.z < original_z))
-        and c.preservation >= MIN_PRESERVATION
+        if not c.rejected and (original_z is None or (c.z is not None and c.z < original_z))
     ]
     return max(good, key=lambda c: c.rank_score) if good else None
 
@@ -372,6 +348,7 @@ def rewrite_paragraph(
             seconds=time.perf_counter() - started,
             finish_reason=result.finish_reason,
             z=z,
+            rejected=tuple(rejections(paragraph, text, result.finish_reason)),
         )
         candidates.append(candidate)
         if on_candidate:

@@ -504,6 +504,9 @@ class CandidateReport(Message):
     seconds: float
     finish_reason: str
     z: float | None = None
+    rejected: list[str] = field(default_factory=list)
+    """Why the faithfulness rules reject this candidate (empty: faithful); the daemon never
+    chooses a rejected candidate."""
 
 
 @dataclass
