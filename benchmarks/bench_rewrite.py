@@ -50,7 +50,6 @@ from benchmarks.judge import (
 from inkmod.backends.base import Backend, GenerationConfig
 from inkmod.backends.registry import create_backend
 from inkmod.generation.evaluation import similarities
-from inkmod.generation.faithfulness import rejections
 from inkmod.generation.prompt import select_exemplars
 from inkmod.generation.rewrite import ParagraphRewrite, build_prompt, rewrite_paragraph
 from inkmod.style.profile import StyleProfile
@@ -313,16 +312,15 @@ def rewrite_with_adapter(
     if result.adapter is None:
         row.note += "; no adapter written"
         return row
-    own = getattr(pipeline, "rewrite_paragraph_with_adapter", None)
+    from inkmod.generation.rewrite import PersonalStyle, rewrite_paragraph
+
+    style = PersonalStyle(neutraliser, neutraliser_name)
     backend = create_backend(model, lora_path=str(result.adapter))
     backend.load()
     try:
         for _, paragraph in task.inputs:
             began = time.perf_counter()
-            if own is not None:
-                rewritten = own(paragraph, profile, result.adapter, neutraliser=neutraliser, k=k)
-            else:
-                rewritten = adapter_rewrite(paragraph, profile, backend, neutraliser, k)
+            rewritten = rewrite_paragraph(paragraph, profile, backend, k=k, personal=style)
             row.outputs.append(from_rewrite(rewritten, time.perf_counter() - began))
     finally:
         backend.close()
@@ -356,48 +354,6 @@ def sample_files(split: AuthorSplit, max_words: int, file_words: int) -> list[st
     return files
 
 
-def adapter_rewrite(
-    paragraph: str, profile: StyleProfile, backend: Backend, neutraliser: Neutraliser, k: int
-) -> ParagraphRewrite:
-    """Neutralise, complete the adapter's prompt format k times, choose like the engine does."""
-    from inkmod.generation.personal.format import STOP, clean_completion, rewrite_prompt
-    from inkmod.generation.rewrite import Candidate, choose, rank
-    from inkmod.style.features import paragraph_features
-    from inkmod.style.tokens import parse_paragraph
-
-    prompt = rewrite_prompt(neutraliser(paragraph))
-    max_tokens = int(backend.count_tokens(paragraph) * 1.6) + 32
-    original = profile.score_features(paragraph_features(parse_paragraph(paragraph)))
-    candidates = []
-    for index in range(max(1, k)):
-        config = GenerationConfig(
-            max_tokens=max_tokens, temperature=0.7 if k > 1 else 0.0, seed=index, stop=STOP
-        )
-        started = time.perf_counter()
-        result = backend.generate(prompt, config)
-        text = clean_completion(result.text)
-        drift, kept, score, z = rank(profile, paragraph, text)
-        candidates.append(
-            Candidate(
-                text,
-                drift,
-                kept,
-                score,
-                result.completion_tokens,
-                time.perf_counter() - started,
-                result.finish_reason,
-                z,
-                tuple(rejections(paragraph, text, result.finish_reason)),
-            )
-        )
-    chosen = choose(candidates, original.z) or Candidate(
-        paragraph, original.score, 1.0, 0.0, 0, 0.0, "unchanged", original.z
-    )
-    return ParagraphRewrite(paragraph, original.score, chosen, candidates)
-
-
-# -- scoring --------------------------------------------------------------------------------------
-@dataclass
 class Scored:
     figures: Styll
     facts: float | None
