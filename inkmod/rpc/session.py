@@ -164,8 +164,11 @@ def classify(obj: Any) -> Message:
 
 
 def encode(message: list[Any]) -> bytes:
-    """msgpack with the str/bin distinction (``use_bin_type``), as Neovim expects."""
-    data: bytes = msgpack.packb(message, use_bin_type=True)
+    """msgpack with the str/bin distinction (``use_bin_type``), as Neovim expects.
+
+    A string that is not valid Unicode (a file name with undecodable bytes, held as lone
+    surrogates) is sent with those characters escaped, so the peer always receives UTF-8."""
+    data: bytes = msgpack.packb(message, use_bin_type=True, unicode_errors="backslashreplace")
     return data
 
 

@@ -63,15 +63,23 @@ def list_profiles() -> list[str]:
     return sorted(p.name[: -len(SUFFIX)] for p in folder.glob(f"*{SUFFIX}") if p.is_file())
 
 
+UNICODE_ERRORS = "surrogateescape"
+"""Sample file names need not be UTF-8 (``b'bad\\xffname.txt'``): Python holds their undecodable
+bytes as lone surrogates, which msgpack writes back as the original bytes and reads as the same
+surrogates, so such names round-trip losslessly."""
+
+
 def dumps(profile: StyleProfile) -> bytes:
     payload = {"magic": MAGIC, **profile.to_dict()}
-    return msgpack.packb(payload, use_bin_type=True)
+    return msgpack.packb(payload, use_bin_type=True, unicode_errors=UNICODE_ERRORS)
 
 
 def loads(data: bytes, source: str = "profile") -> StyleProfile:
     """Decode a profile, migrating older schemas; clear errors for anything else."""
     try:
-        payload = msgpack.unpackb(data, raw=False, strict_map_key=False)
+        payload = msgpack.unpackb(
+            data, raw=False, strict_map_key=False, unicode_errors=UNICODE_ERRORS
+        )
     except Exception as exc:  # msgpack raises several unrelated types
         raise ProfileCorruptError(f"{source} is not a valid InkMod profile ({exc})") from None
     if not isinstance(payload, dict) or payload.get("magic") != MAGIC:
