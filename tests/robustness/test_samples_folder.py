@@ -117,9 +117,16 @@ def test_deeply_nested_folders(tmp_path: Path) -> None:
     (deep / "bottom.md").write_text(PROSE)
     (tmp_path / "top.md").write_text(PROSE.replace("garden", "yard"))
     (deep / "up").symlink_to(tmp_path)  # a loop through the whole depth
-    profile, skipped = build_profile(tmp_path, "p")
-    assert len(profile.documents) == 2
-    assert any("loop" in s.reason for s in skipped)
+    try:
+        profile, skipped = build_profile(tmp_path, "p")
+        assert len(profile.documents) == 2
+        assert any("loop" in s.reason for s in skipped)
+    finally:  # bottom-up, one level at a time: shutil.rmtree recurses too
+        (deep / "up").unlink()
+        (deep / "bottom.md").unlink()
+        while deep != tmp_path:
+            deep.rmdir()
+            deep = deep.parent
 
 
 # -- 4: file names that are not UTF-8 ------------------------------------------------------------
