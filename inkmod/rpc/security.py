@@ -34,6 +34,10 @@ class InsecureRuntimeDir(RuntimeError):
     """The runtime directory exists but is not ours or is not a private directory."""
 
 
+class SocketPathTooLong(ValueError):
+    """The socket's path does not fit in ``sun_path``."""
+
+
 @dataclass(frozen=True)
 class PeerCredentials:
     pid: int | None
@@ -57,11 +61,22 @@ def ensure_private_dir(path: Path) -> Path:
             f"{path.parent} belongs to uid {parent.st_uid}, who could replace {path.name}/; "
             "set XDG_RUNTIME_DIR to a private directory"
         )
+    if parent.st_mode & stat.S_IWOTH and not parent.st_mode & stat.S_ISVTX:
+        # anyone may rename our directory away and put theirs in its place (the XDG spec
+        # requires XDG_RUNTIME_DIR to be 0700)
+        raise InsecureRuntimeDir(
+            f"{path.parent} is world-writable (mode {stat.S_IMODE(parent.st_mode):o}), so "
+            f"anyone could replace {path.name}/; set XDG_RUNTIME_DIR to a private directory "
+            f"(chmod 700 {path.parent})"
+        )
     with contextlib.suppress(FileExistsError):
         path.mkdir(mode=PRIVATE_DIR_MODE)
     info = os.lstat(path)
     if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
-        raise InsecureRuntimeDir(f"{path} is not a directory (a symlink or file is in the way)")
+        raise InsecureRuntimeDir(
+            f"{path} is not a directory (a symlink or file is in the way); remove it, or set "
+            "XDG_RUNTIME_DIR (or INKMOD_HOME) to a private directory"
+        )
     if info.st_uid != os.geteuid():
         raise InsecureRuntimeDir(
             f"{path} belongs to uid {info.st_uid}, not to you (uid {os.geteuid()}); "
@@ -90,9 +105,10 @@ def check_socket_path(path: Path) -> None:
     """Fail early and clearly instead of with ``OSError: AF_UNIX path too long``."""
     length = len(os.fsencode(str(path)))
     if length >= MAX_SOCKET_PATH:
-        raise ValueError(
+        raise SocketPathTooLong(
             f"socket path {path} is {length} bytes; unix sockets allow fewer than "
-            f"{MAX_SOCKET_PATH}. Use a shorter INKMOD_HOME/XDG_RUNTIME_DIR or profile name."
+            f"{MAX_SOCKET_PATH}: set a shorter XDG_RUNTIME_DIR (or INKMOD_HOME), "
+            "or use a shorter profile name"
         )
 
 
