@@ -275,7 +275,9 @@ class Engine:
         """The live profile (call with the store lock held), or the reason there is none."""
         profile = self.store.profile
         if profile is None:
-            code = P.PROFILE_NOT_FOUND if self.store.error_code == "not_found" else P.INTERNAL_ERROR
+            code = {"not_found": P.PROFILE_NOT_FOUND, "unusable": P.PROFILE_UNUSABLE}.get(
+                self.store.error_code or "", P.INTERNAL_ERROR
+            )
             raise HandlerError(code, self.store.error or "no profile loaded")
         return profile
 

@@ -101,10 +101,23 @@ def loads(data: bytes, source: str = "profile") -> StyleProfile:
             )
         payload = migrate(payload)
         schema = int(payload["schema"])
+    if not isinstance(payload.get("documents"), dict) or not all(
+        isinstance(k, str) and isinstance(v, dict) for k, v in payload["documents"].items()
+    ):
+        raise _corrupt(source, payload, "'documents' is not a map of sample entries")
     try:
         return StyleProfile.from_dict(payload)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ProfileCorruptError(f"{source} is damaged ({exc!r}); retrain it") from None
+    except Exception as exc:  # any shape error deep inside: never a crash, always "corrupt"
+        raise _corrupt(source, payload, f"{type(exc).__name__}: {exc}") from None
+
+
+def _corrupt(source: str, payload: dict[str, Any], detail: str) -> ProfileCorruptError:
+    name = payload.get("name")
+    name = name if isinstance(name, str) and _NAME_RE.match(name) else "NAME"
+    return ProfileCorruptError(
+        f"{source} is corrupt ({detail}): retrain with "
+        f"`inkmod train --samples DIR --profile {name}`"
+    )
 
 
 def save_profile(profile: StyleProfile, path: Path | None = None) -> Path:
