@@ -106,11 +106,14 @@ def start(
     _paths(profile)
     if samples is not None and not samples.expanduser().is_dir():
         raise fail(f"samples folder not found: {samples}")
+    from inkmod.backends.base import check_option_types
+    from inkmod.backends.errors import BackendError
     from inkmod.daemon.__main__ import parse_backend_options
 
     try:
         options = parse_backend_options(option or [])
-    except ValueError as exc:
+        check_option_types(options)
+    except (ValueError, BackendError) as exc:
         raise fail(str(exc)) from None
     if foreground:
         _run_foreground(profile, samples, backend, options, idle_timeout, preload)

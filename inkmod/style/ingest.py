@@ -105,6 +105,8 @@ def _read_regular(path: Path, max_bytes: int) -> bytes:
         raise SkipSample(path, f"cannot read ({exc.strerror or exc})") from None
     try:
         info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise SkipSample(path, "a folder, not a file")
         if not stat.S_ISREG(info.st_mode):
             raise SkipSample(path, NOT_REGULAR)
         if info.st_size > max_bytes:
@@ -133,6 +135,19 @@ def _read_regular(path: Path, max_bytes: int) -> bytes:
 def read_sample(path: Path, max_bytes: int = MAX_SAMPLE_BYTES) -> SampleText:
     """Read one sample file or raise :class:`SkipSample` saying why it cannot be used."""
     data = _read_regular(path, max_bytes)
+    text, encoding = _decode_checked(path, data)
+    return SampleText(path=path, text=text, fmt=format_for_path(path), encoding=encoding)
+
+
+def decode_sample(path: Path, data: bytes) -> str:
+    """Text read from elsewhere (standard input), decoded as a sample file would be."""
+    decoded = _decode(data)
+    if decoded is None:
+        raise SkipSample(path, "not UTF-8, UTF-16 or Windows-1252 text")
+    return decoded[0]
+
+
+def _decode_checked(path: Path, data: bytes) -> tuple[str, str]:
     if not data.strip():
         raise SkipSample(path, "empty file")
     if _looks_binary(data):
@@ -144,7 +159,7 @@ def read_sample(path: Path, max_bytes: int = MAX_SAMPLE_BYTES) -> SampleText:
     letters = sum(ch.isalpha() for ch in text[:20000])
     if letters < 0.3 * min(len(text), 20000):
         raise SkipSample(path, "does not look like prose (too few letters)")
-    return SampleText(path=path, text=text, fmt=format_for_path(path), encoding=encoding)
+    return text, encoding
 
 
 def iter_sample_files(folder: Path) -> Iterator[Path | SkipSample]:
