@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import socket
@@ -59,10 +60,8 @@ def test_fifo_and_socket_are_skipped_without_opening(tmp_path: Path) -> None:
 
 
 def _open_writer(path: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
-    except OSError:
-        pass
 
 
 def test_cli_train_and_analyze_with_a_fifo_return(cli: Cli, samples: Path) -> None:
