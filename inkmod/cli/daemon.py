@@ -171,8 +171,15 @@ def _run_foreground(
         argv += ["--samples", str(samples.expanduser().resolve())]
     if backend:
         argv += ["--backend", backend]
+    from inkmod.rpc.instance import daemon_environment
+    from inkmod.rpc.security import SECRET_OPTIONS_ENV, is_secret_option
+
     for key, value in options.items():
-        argv += ["--backend-option", f"{key}={json.dumps(value)}"]
+        if not is_secret_option(key):
+            argv += ["--backend-option", f"{key}={json.dumps(value)}"]
+    secrets = daemon_environment(options).get(SECRET_OPTIONS_ENV)
+    if secrets:
+        os.environ[SECRET_OPTIONS_ENV] = secrets  # read (and removed) by the daemon's main()
     if preload:
         argv.append("--preload")
     code = main(argv)

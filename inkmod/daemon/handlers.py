@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from inkmod.daemon.store import ChangeSet, ProfileStore
 from inkmod.rpc import protocol as P
+from inkmod.rpc.security import redact_options
 
 if TYPE_CHECKING:
     from inkmod.backends.base import Backend
@@ -504,7 +505,7 @@ class Engine:
             "last_refresh": store.last_refresh,
             "backend": {
                 "name": self.backend.name,
-                "options": self.backend.options,
+                "options": redact_options(self.backend.options),
                 "loaded": self.backend.loaded,
                 "error": self.backend.error,
                 "load_seconds": self.backend.load_seconds,

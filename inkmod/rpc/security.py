@@ -23,6 +23,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PRIVATE_DIR_MODE = 0o700
 SOCKET_MODE = 0o600
@@ -110,6 +111,25 @@ def check_socket_path(path: Path) -> None:
             f"{MAX_SOCKET_PATH}: set a shorter XDG_RUNTIME_DIR (or INKMOD_HOME), "
             "or use a shorter profile name"
         )
+
+
+SECRET_OPTIONS_ENV = "INKMOD_DAEMON_SECRET_OPTIONS"
+"""Backend options that look secret travel to a spawned daemon in this environment variable
+(JSON), never on its command line: ``/proc/<pid>/cmdline`` is readable by every user, a process's
+environment only by its owner."""
+_SECRET_WORDS = ("key", "token", "secret", "password", "passwd", "credential")
+REDACTED = "***"
+
+
+def is_secret_option(name: str) -> bool:
+    """Whether a backend option's value must never be shown, logged or put on a command line."""
+    lowered = name.lower()
+    return any(word in lowered for word in _SECRET_WORDS)
+
+
+def redact_options(options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` with every secret-looking value replaced by ``***``."""
+    return {k: (REDACTED if is_secret_option(k) else v) for k, v in options.items()}
 
 
 def peer_credentials(sock: socket.socket) -> PeerCredentials | None:
