@@ -13,7 +13,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 STALE_UNKNOWN_SECONDS = 3600.0
 """A temporary file whose writer cannot be told (no pid in its name) counts as abandoned after
 this long."""
