@@ -323,7 +323,13 @@ class Engine:
             for index, item in enumerate(texts):
                 ctx.check()
                 for report in analyze_text(
-                    item, fmt, profile, threshold=threshold, cache=self.cache, ignored=ignored
+                    item,
+                    fmt,
+                    profile,
+                    threshold=threshold,
+                    cache=self.cache,
+                    ignored=ignored,
+                    check=ctx.check,
                 ):
                     entry = report.to_dict()
                     if paragraphs is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,11 +130,13 @@ def analyze_text(
     threshold: float | None = None,
     cache: ScoreCache | None = None,
     ignored: frozenset[str] = frozenset(),
+    check: Callable[[], None] | None = None,
 ) -> list[ParagraphReport]:
     """Score every prose paragraph of ``text`` (in markup format ``fmt``) against ``profile``.
 
     ``ignored`` holds paragraph hashes the writer asked to ignore: they are reported with no
-    score and are never drifting.
+    score and are never drifting. ``check`` is called before each paragraph and may raise to
+    stop (the daemon cancels the analysis of a client that went away).
     """
     limit = DEFAULT_THRESHOLD if threshold is None else threshold
     index = LineIndex(text)
@@ -141,6 +144,8 @@ def analyze_text(
     for block in prose_blocks(text, fmt):
         if block.kind not in SCORED_KINDS:
             continue
+        if check is not None:
+            check()
         result, digest = score_block(block, profile, cache)
         score = result.score
         reasons = result.reasons
