@@ -260,6 +260,11 @@ class FrameDecoder:
         if self._fed - self._msg_start > self.max_message_bytes:
             raise self._fail(P.MESSAGE_TOO_LARGE, self._too_large_reason())
 
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes of the current, unfinished message held so far."""
+        return self._fed - self._msg_start
+
     def _too_large_reason(self) -> str:
         return f"message larger than the {self.max_message_bytes}-byte limit"
 
@@ -299,8 +304,11 @@ class Session:
         on_notification: NotificationHandler | None = None,
         max_message_bytes: int = P.MAX_MESSAGE_BYTES,
         name: str = "peer",
+        on_data: Callable[[Session], None] | None = None,
     ) -> None:
         self.reader = reader
+        self.on_data = on_data
+        """Called after each chunk read, e.g. to enforce a budget across sessions."""
         self.writer = writer
         self.on_request = on_request
         self.on_notification = on_notification
@@ -313,6 +321,14 @@ class Session:
         self.close_reason: str | None = None
 
     # -- state
+
+    @property
+    def buffered_bytes(self) -> int:
+        """Memory this peer holds here: its unfinished input plus our unsent output."""
+        backlog = 0
+        with contextlib.suppress(Exception):
+            backlog = self.writer.transport.get_write_buffer_size()
+        return self._decoder.pending_bytes + backlog
 
     @property
     def closed(self) -> bool:
@@ -409,6 +425,8 @@ class Session:
                     reason = exc.reason
                     self._report_frame_error(exc)
                     break
+                if self.on_data is not None:
+                    self.on_data(self)
         except (ConnectionError, OSError) as exc:
             reason = f"connection error: {exc}"
         except asyncio.CancelledError:
