@@ -25,6 +25,13 @@ if TYPE_CHECKING:
     from inkmod.style.profile import StyleProfile
 
 
+BATCH_BYTES = 2 * 1024 * 1024
+"""Paragraph text per ``analyze`` request: a quarter of the daemon's 8 MiB frame limit, which
+leaves room for the answer (a report per paragraph, larger than a short paragraph)."""
+BATCH_PARAGRAPHS = 2000
+TOO_LONG = "too long to score (one paragraph over the daemon's message limit)"
+
+
 class Scorer(Protocol):
     """Scores plain paragraph texts against the current profile."""
 
@@ -45,8 +52,46 @@ class DaemonScorer:
         """The daemon's profile revision the last answer was computed on."""
 
     def score(self, texts: Sequence[str]) -> list[Score]:
+        """Scores in batches that keep each request (and its answer) well under the daemon's
+        frame limit: one huge document must not become one oversized request, which the daemon
+        would refuse. A paragraph too long to send at all is reported as such."""
+        from inkmod.rpc.protocol import MAX_MESSAGE_BYTES
+
+        out: list[Score] = []
+        batch: list[str] = []
+        size = 0
+        for text in texts:
+            length = len(text.encode("utf-8", "surrogatepass"))
+            if length > MAX_MESSAGE_BYTES - 4096:
+                out.extend(self._score_batch(batch))
+                batch, size = [], 0
+                out.append(Score(None, len(text.split()), (TOO_LONG,)))
+                continue
+            if batch and (size + length > BATCH_BYTES or len(batch) >= BATCH_PARAGRAPHS):
+                out.extend(self._score_batch(batch))
+                batch, size = [], 0
+            batch.append(text)
+            size += length
+        out.extend(self._score_batch(batch))
+        return out
+
+    def _score_batch(self, texts: Sequence[str]) -> list[Score]:
+        from inkmod.rpc.protocol import MESSAGE_TOO_LARGE
+        from inkmod.rpc.session import RPCError
+
         if not texts:
             return []
+        try:
+            return self._score_request(texts)
+        except RPCError as exc:  # the answer did not fit after all: halve the batch
+            if exc.code != MESSAGE_TOO_LARGE:
+                raise
+            if len(texts) == 1:
+                return [Score(None, len(texts[0].split()), (TOO_LONG,))]
+            middle = len(texts) // 2
+            return self._score_batch(texts[:middle]) + self._score_batch(texts[middle:])
+
+    def _score_request(self, texts: Sequence[str]) -> list[Score]:
         result = self.client.analyze(paragraphs=list(texts), fmt="plaintext", timeout=self.timeout)
         revision = result.get("revision")
         self.revision = revision if isinstance(revision, int) else None
