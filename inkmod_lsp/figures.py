@@ -1,62 +1,20 @@
-"""Style figures of one paragraph beside the writer's, for hover.
+"""The hover table: one paragraph's style figures beside the writer's.
 
-Why the same functions on both sides: the paragraph's figures are computed by building the
-engine's own :class:`~inkmod.style.features.DocumentStats` for that one paragraph and reading it
-with the functions ``inkmod profile show`` uses on the whole profile, so "yours" and "here" are
-always measured the same way. None of this touches the word-frequency background, so hover is
-cheap even in the server process.
+The figures themselves come from :mod:`inkmod.style.figures` -- the paragraph's computed here
+(cheap: no word-frequency table), the writer's served by the daemon (``profile.get`` with
+``figures``), or computed from the locally loaded profile when there is no daemon.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from inkmod.style.features import DocumentStats
-    from inkmod.style.profile import StyleProfile
+from inkmod.style.figures import paragraph_figures, profile_figures
+
+__all__ = ["markdown", "paragraph_figures", "plaintext", "profile_figures", "rows"]
 
 Row = tuple[str, str, str]
 """(figure, this paragraph, your samples)"""
-
-
-def _figures(stats: DocumentStats) -> dict[str, Any]:
-    from inkmod.style import features as ft
-
-    sentences = ft.sentence_patterns(stats)
-    vocabulary = ft.vocabulary(stats)
-    tone = ft.tone_markers(stats)["per_1000_words"]
-    punctuation = ft.punctuation(stats)
-    paragraphs = ft.paragraph_structure(stats)
-    return {
-        "words": paragraphs["mean_words"],
-        "sentences": paragraphs["mean_sentences"],
-        "sentence_length": sentences["mean_length"],
-        "sentence_sd": sentences["sd_length"],
-        "word_length": vocabulary["mean_word_length"],
-        "questions": sentences["question_rate"],
-        "exclamations": sentences["exclamation_rate"],
-        "passive": sentences["passive_rate"],
-        "contractions": tone.get("contractions", 0.0),
-        "first_person": tone.get("first_person", 0.0),
-        "second_person": tone.get("second_person", 0.0),
-        "formal": tone.get("formal", 0.0),
-        "casual": tone.get("casual", 0.0),
-        "commas": punctuation.get(",", 0.0),
-        "semicolons": punctuation.get(";", 0.0),
-        "dashes": punctuation.get("—", 0.0),
-        "parentheses": punctuation.get("(", 0.0),
-    }
-
-
-def profile_figures(profile: StyleProfile) -> dict[str, Any]:
-    return _figures(profile.totals)
-
-
-def paragraph_figures(text: str) -> dict[str, Any]:
-    from inkmod.style.features import document_stats
-    from inkmod.style.tokens import parse_paragraph
-
-    return _figures(document_stats([parse_paragraph(text)]))
 
 
 def _pct(value: float) -> str:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from lsprotocol import types as lsp
 
+from inkmod.style.document import block_at
+
 from . import convert, figures
 from .documents import analyze, state_positions
-from .paragraphs import block_at
 from .server import InkmodLanguageServer
 
 
@@ -35,7 +36,7 @@ async def hover(ls: InkmodLanguageServer, params: lsp.HoverParams) -> lsp.Hover 
     here = await ls.in_worker(figures.paragraph_figures, block.text)
     text = figures.markdown(
         here,
-        ls.runtime.figures(),
+        await ls.runtime.figures(),
         scored.score.score,
         ls.runtime.threshold(),
         scored.score.reasons,

@@ -7,12 +7,14 @@ The rules, and why:
 * **the edit is pinned to the version it was computed from**: the document is re-checked when
   the model is done; if the writer typed meanwhile nothing is returned but an explanation, and
   the edit itself carries the version so the client refuses it if the text moves on later;
-* **never make it less like the writer**: the daemon returns k candidates per paragraph; the
-  server scores the original and each candidate (the same scorer as the diagnostics) and keeps,
-  among the candidates *closer to the writer's style than the original*, the one the engine
-  ranked best -- or keeps the original paragraph when none is closer. Closeness is compared on
-  the combined surprise (:attr:`Score.surprise`), which keeps ordering texts after the 0-1
-  score has saturated at 1.0;
+* **never make it less like the writer, never unfaithful**: the *daemon* decides. It generates
+  k candidates per unit and returns a verdict for each (``changed``, the ``text`` to put in
+  place, the drift before and after, and when unchanged a ``reason``); this server puts ``text``
+  in place iff ``changed`` and re-judges nothing, so the rules (closer to the writer, faithful
+  to the original) live once, in :func:`inkmod.generation.rewrite.choose`;
+* **one block, one unit**: for "rewrite paragraph" the server sends the block it extracted
+  (its source slice and kind), so the daemon rewrites exactly that block -- a list item by
+  item, keeping its markers -- and never re-parses a slice without its context;
 * **minimal edits** (:func:`convert.minimal_replacements`), so an editor's undo, cursor and
   marks survive and a preview shows only what changed.
 """
@@ -22,20 +24,23 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from lsprotocol import types as lsp
 
+from inkmod.style.document import block_at
+from inkmod.style.document import markup_format as document_format
+from inkmod.style.document import parse as extract_blocks
+
 from . import convert
 from .daemon_link import DaemonUnavailable, describe_rpc_error
-from .paragraphs import Score, block_at, document_format, extract_blocks
 from .progress import Progress
 
 if TYPE_CHECKING:
     from inkmod.rpc.client import PendingCall
+    from inkmod.rpc.protocol import RewriteResult
 
     from .server import InkmodLanguageServer
 
@@ -126,6 +131,8 @@ class RewriteOutcome:
     edits: int
     paragraphs: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    model: str = "style prompt"
+    """Which model wrote it, as the daemon says: ``personal model`` or ``style prompt``."""
 
     def summary(self) -> dict[str, Any]:
         """Scores before and after, as the server computed them (goes into ``data``)."""
@@ -134,6 +141,7 @@ class RewriteOutcome:
             "edits": self.edits,
             "paragraphs": self.paragraphs,
             "seconds": round(self.seconds, 2),
+            "model": self.model,
         }
         if len(self.paragraphs) == 1:
             out["original"] = self.paragraphs[0]["original"]
@@ -154,6 +162,7 @@ async def rewrite(ls: InkmodLanguageServer, request: RewriteRequest) -> RewriteO
     text = document.source
     positions = ls.positions(text)
     start, end = positions.offsets(request.range)
+    kind: str | None = None
     if request.mode == "selection" and start != end:
         target = (start, end)
     else:
@@ -166,6 +175,7 @@ async def rewrite(ls: InkmodLanguageServer, request: RewriteRequest) -> RewriteO
         if block is None:
             raise RewriteError("there is no paragraph of prose at the cursor to rewrite")
         target = (block.start, block.end)
+        kind = block.kind
     original = text[target[0] : target[1]]
     if not original.strip():
         raise RewriteError("the selection holds no prose to rewrite")
@@ -179,22 +189,24 @@ async def rewrite(ls: InkmodLanguageServer, request: RewriteRequest) -> RewriteO
     entry = InFlight(request.uri, version, asyncio.current_task())
     ls.rewrites.setdefault(request.uri, set()).add(entry)
     try:
-        result = await _generate(ls, original, state.language_id, progress)
-        progress.report("comparing the candidates with your style", force=True)
-        new_text, paragraphs = await _choose(ls, original, state.language_id, result)
+        result = await _generate(ls, original, kind, state.language_id, progress)
+        new_text, paragraphs = apply_verdicts(original, result)
         current = ls.workspace.get_text_document(request.uri).version
         if current != version:
             raise _stale()
         if new_text == original:
+            reasons = [b.reason for b in result.blocks if b.reason]
+            why = reasons[0] if reasons else "no rewrite was closer to your style"
             raise RewriteError(
-                f"none of the {ls.settings.candidates} rewrites was closer to your style than "
-                "the original, so nothing was changed (try again, or raise inkmod.candidates)"
+                f"{why}, so nothing was changed (try again, or raise inkmod.candidates)"
             )
         replacements = convert.minimal_replacements(original, new_text, base=target[0])
         edits = convert.text_edits(replacements, positions)
         edit = convert.workspace_edit(request.uri, version, edits, ls.document_changes)
-        outcome_message = f"{len(edits)} edit(s) ready"
-        return RewriteOutcome(edit, version, len(edits), paragraphs, time.monotonic() - started)
+        outcome_message = f"{len(edits)} edit(s) ready (written by your {result.model})"
+        return RewriteOutcome(
+            edit, version, len(edits), paragraphs, time.monotonic() - started, result.model
+        )
     except RewriteError as exc:
         outcome_message = exc.message
         raise
@@ -245,10 +257,14 @@ def _stale() -> RewriteError:
 
 
 async def _generate(
-    ls: InkmodLanguageServer, text: str, language_id: str, progress: Progress
-) -> dict[str, Any]:
+    ls: InkmodLanguageServer,
+    text: str,
+    kind: str | None,
+    language_id: str,
+    progress: Progress,
+) -> RewriteResult:
     """Run the daemon's ``rewrite`` with progress; cancelling the task cancels it there."""
-    from inkmod.rpc.protocol import REQUEST_CANCELLED
+    from inkmod.rpc.protocol import REQUEST_CANCELLED, ProtocolError, RewriteResult
 
     link = ls.runtime.link
     k = ls.settings.candidates
@@ -275,6 +291,7 @@ async def _generate(
         pending = await ls.in_io(
             lambda: link.start_rewrite(
                 text,
+                kind=kind,
                 k=k,
                 fmt=document_format(language_id),
                 on_token=on_token,
@@ -286,7 +303,7 @@ async def _generate(
     except Exception as exc:
         raise RewriteError(f"cannot rewrite: {describe_rpc_error(exc)[1]}") from exc
     try:
-        result: dict[str, Any] = await wait_for_daemon(ls, pending)
+        wire = await wait_for_daemon(ls, pending)
     except asyncio.CancelledError:
         raise
     except Exception as exc:
@@ -294,84 +311,33 @@ async def _generate(
         if code == REQUEST_CANCELLED:
             raise asyncio.CancelledError() from exc
         raise RewriteError(f"the rewrite failed: {message}") from exc
-    if result.get("cancelled"):
+    try:
+        result = RewriteResult.from_wire(wire)
+    except ProtocolError as exc:
+        raise RewriteError(f"the daemon answered the rewrite oddly: {exc}") from exc
+    if result.cancelled:
         raise asyncio.CancelledError()
+    if not result.blocks:
+        raise RewriteError("there is no paragraph of prose here to rewrite")
     return result
 
 
-async def _choose(
-    ls: InkmodLanguageServer, original: str, language_id: str, result: dict[str, Any]
-) -> tuple[str, list[dict[str, Any]]]:
-    """Apply, per rewritten paragraph, the best candidate closer to the writer than the
-    original (or keep the original); returns the new text and the scores behind it."""
-    paragraphs = [p for p in result.get("paragraphs", []) if isinstance(p, dict)]
-    if not paragraphs:
-        raise RewriteError("there is no paragraph of prose here to rewrite")
-    scorer = ls.runtime.scorer
-    if scorer is None:
-        raise RewriteError("no style profile to compare the rewrite with")
-    texts: list[str] = []
-    spans: list[tuple[int, list[dict[str, Any]]]] = []
-    for item in paragraphs:
-        blocks = extract_blocks(str(item.get("original", "")), language_id)
-        texts.append(blocks[0].text if len(blocks) == 1 else str(item.get("original", "")))
-        candidates = [
-            {**c, "text": one_paragraph(str(c.get("text", "")))}
-            for c in item.get("candidates", [])
-            if str(c.get("text", "")).strip()
-        ]
-        spans.append((len(texts) - 1, candidates))
-        texts.extend(str(c["text"]) for c in candidates)
-    try:
-        scores = await ls.in_worker(scorer.score, texts)
-    except Exception as exc:
-        raise RewriteError(f"cannot score the candidates: {describe_rpc_error(exc)[1]}") from exc
+def apply_verdicts(original: str, result: RewriteResult) -> tuple[str, list[dict[str, Any]]]:
+    """Put each changed unit's ``text`` in place (the daemon's verdict, applied as given);
+    returns the new text and, per unit, the scores behind the decision (for ``data``)."""
     output = original
-    report: list[dict[str, Any]] = []
-    for item, (index, candidates) in sorted(
-        zip(paragraphs, spans, strict=True), key=lambda pair: -int(pair[0].get("source_start", 0))
-    ):
-        before = scores[index]
-        best: tuple[float, dict[str, Any], Score] | None = None
-        for offset, candidate in enumerate(candidates, start=1):
-            after = scores[index + offset]
-            if not _closer(after, before):
-                continue
-            rank = float(candidate.get("rank_score") or 0.0)
-            if best is None or rank > best[0]:
-                best = (rank, candidate, after)
-        entry: dict[str, Any] = {
-            "original": before.to_json(),
-            "rewrite": best[2].to_json() if best else None,
-            "candidates": len(candidates),
-            "closer": sum(
-                _closer(scores[index + i], before) for i in range(1, len(candidates) + 1)
-            ),
+    for block in sorted(result.blocks, key=lambda b: -b.source_start):
+        if block.changed:
+            output = output[: block.source_start] + block.text + output[block.source_end :]
+    report = [
+        {
+            "original": {"score": b.original_drift, "surprise": b.original_surprise},
+            "rewrite": {"score": b.drift, "surprise": b.surprise} if b.changed else None,
+            "candidates": len(b.candidates),
+            "changed": b.changed,
+            "preservation": b.preservation,
+            "reason": b.reason,
         }
-        report.append(entry)
-        if best is not None:
-            start, end = int(item.get("source_start", 0)), int(item.get("source_end", 0))
-            output = output[:start] + str(best[1]["text"]) + output[end:]
-    report.reverse()
+        for b in result.blocks
+    ]
     return output, report
-
-
-def one_paragraph(text: str) -> str:
-    """A candidate as one paragraph: a small chat model sometimes answers in several, and a
-    paragraph replaced by three would change the document's structure (and what is scored)."""
-    return _LINE_BREAKS.sub(" ", text).strip()
-
-
-_LINE_BREAKS = re.compile(r"[ \t]*(?:\r\n|\r|\n)\s*")
-
-
-def _closer(candidate: Score, original: Score) -> bool:
-    """Is ``candidate`` closer to the writer's style than ``original``?"""
-    if candidate.score is None:
-        return False  # too short to judge: a rewrite that shrank to nothing is not better
-    if original.score is None:
-        return True  # nothing to compare with: trust the engine's ranking
-    after, before = candidate.surprise, original.surprise
-    if after is not None and before is not None:
-        return after < before
-    return candidate.score < original.score

@@ -28,11 +28,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from inkmod.style.document import ScoreCache
+
 from .config import Settings
 from .daemon_link import DaemonLink, DaemonOptions, LinkState, describe_rpc_error
 from .ignored import IgnoreList, ignore_file
+from .paragraphs import Score
 from .progress import Progress
-from .scoring import DaemonScorer, LocalScorer, ScoreCache, Scorer
+from .scoring import DaemonScorer, LocalScorer, Scorer
 
 if TYPE_CHECKING:
     from inkmod.style.profile import StyleProfile
@@ -57,7 +60,8 @@ class Runtime:
         self.server = server
         self.settings = Settings()
         self.link = DaemonLink(self._profile_changed_from_thread, self._lost_from_thread)
-        self.cache = ScoreCache()
+        self.cache: ScoreCache[str, Score] = ScoreCache(capacity=8192)
+        """Scores by paragraph hash for the current profile; cleared whenever it changes."""
         self.scorer: Scorer | None = None
         self.profile: StyleProfile | None = None
         self.profile_figures: dict[str, Any] | None = None
@@ -270,6 +274,44 @@ class Runtime:
             await self.reload_profile()
         return result
 
+    async def tune(self, progress: Progress, max_minutes: float | None = 15.0) -> dict[str, Any]:
+        """Train the writer's personal model in the daemon (it holds the model and decides
+        when the adapter is used); cancelling the calling task stops it at the next step and
+        keeps the checkpoint."""
+        from inkmod.rpc.protocol import REQUEST_CANCELLED
+
+        from .rewriting import wait_for_daemon
+
+        if not self.link.ready:
+            reason = self.link.unavailable_reason() or "the daemon is not running"
+            raise TrainingError(f"the personal model trains in the InkMod daemon: {reason}")
+        progress.report("loading the model to train", 0, force=True)
+
+        def on_progress(body: dict[str, Any]) -> None:
+            step, total = int(body.get("step") or 0), int(body.get("total") or 0)
+            if body.get("phase") == "load" or not total:
+                progress.report("loading the model to train", 0)
+                return
+            parts = [f"step {step}/{total}"]
+            if isinstance(body.get("loss"), (int, float)):
+                parts.append(f"loss {body['loss']:.3f}")
+            left = body.get("seconds_left")
+            if isinstance(left, (int, float)):
+                parts.append(f"{int(left) // 60}:{int(left) % 60:02d} left")
+            progress.report(" · ".join(parts), int(100 * step / total), force=step == total)
+
+        pending = await self.server.in_io(self.link.start_tune, max_minutes, on_progress)
+        try:
+            result: dict[str, Any] = await wait_for_daemon(self.server, pending)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            code, message = describe_rpc_error(exc)
+            if code == REQUEST_CANCELLED:
+                raise asyncio.CancelledError() from exc
+            raise TrainingError(f"training your model failed: {message}") from exc
+        return result
+
     async def _train_in_daemon(self, samples: Path | None, on_progress: Any) -> dict[str, Any]:
         from inkmod.rpc.protocol import REQUEST_CANCELLED
 
@@ -325,8 +367,13 @@ class Runtime:
     # -- profile changes --------------------------------------------------------------------------
 
     async def reload_profile(self) -> None:
-        """The profile changed (trained, a sample edited): reload, rescore, republish."""
-        await self._load_profile(self.settings.profile)
+        """The profile changed (trained, a sample edited): rescore, republish. With a daemon
+        the profile file is not re-read here (tens of MB after a large training, on every
+        sample save): the writer's figures come from the daemon on the next hover."""
+        if self.link.ready and self.link.client is not None:
+            self.profile_figures = None
+        else:
+            await self._load_profile(self.settings.profile)
         if self.scorer is None or isinstance(self.scorer, LocalScorer):
             if self.link.ready and self.link.client is not None:
                 self.scorer = DaemonScorer(self.link.client)
@@ -406,14 +453,26 @@ class Runtime:
 
     # -- figures ----------------------------------------------------------------------------------
 
-    def figures(self) -> dict[str, Any] | None:
-        """The writer's figures for hover (computed once per profile load)."""
+    async def figures(self) -> dict[str, Any] | None:
+        """The writer's figures for hover: served by the daemon (``profile.get``, once per
+        profile change), or computed from the profile loaded here when there is no daemon."""
+        if self.profile_figures is not None:
+            return self.profile_figures
+        client = self.link.client if self.link.ready else None
+        if client is not None:
+            try:
+                info = await self.server.in_io(
+                    lambda: client.profile_get(documents=False, figures=True)
+                )
+                self.profile_figures = info.get("figures")
+                return self.profile_figures
+            except Exception as exc:  # hover degrades to the verdict without the table
+                log.info("profile.get failed: %s", exc)
         if self.profile is None:
             return None
-        if self.profile_figures is None:
-            from .figures import profile_figures
+        from .figures import profile_figures
 
-            self.profile_figures = profile_figures(self.profile)
+        self.profile_figures = profile_figures(self.profile)
         return self.profile_figures
 
     # -- settings ---------------------------------------------------------------------------------

@@ -6,17 +6,17 @@ language server stays small (see the RSS figure in ``benchmarks/bench_lsp.py``).
 is off or cannot start, :class:`LocalScorer` loads the profile and scores here: diagnostics must
 keep working without it, only rewriting needs the daemon.
 
-Both scorers take *paragraph texts* (already extracted, see :mod:`.paragraphs`) and are called
-only for hashes :class:`ScoreCache` has not seen, so an edit costs one paragraph's scoring.
+Both scorers take *blocks* (already extracted, see :mod:`inkmod.style.document`) and are called
+only for hashes the score cache has not seen, so an edit costs one paragraph's scoring.
 Calls block; the server runs them on its worker thread.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from inkmod.style.document import Block
 
 from .paragraphs import Score
 
@@ -33,15 +33,16 @@ TOO_LONG = "too long to score (one paragraph over the daemon's message limit)"
 
 
 class Scorer(Protocol):
-    """Scores plain paragraph texts against the current profile."""
+    """Scores extracted blocks against the current profile."""
 
     name: str
 
-    def score(self, texts: Sequence[str]) -> list[Score]: ...
+    def score(self, blocks: Sequence[Block]) -> list[Score]: ...
 
 
 class DaemonScorer:
-    """Scores through the daemon's ``analyze`` method (``paragraphs`` form)."""
+    """Scores through the daemon's ``analyze`` method: the blocks go as the server extracted
+    them (``{hash, text, kind}``), so the daemon never parses them again."""
 
     name = "daemon"
 
@@ -51,65 +52,62 @@ class DaemonScorer:
         self.revision: int | None = None
         """The daemon's profile revision the last answer was computed on."""
 
-    def score(self, texts: Sequence[str]) -> list[Score]:
+    def score(self, blocks: Sequence[Block]) -> list[Score]:
         """Scores in batches that keep each request (and its answer) well under the daemon's
         frame limit: one huge document must not become one oversized request, which the daemon
         would refuse. A paragraph too long to send at all is reported as such."""
         from inkmod.rpc.protocol import MAX_MESSAGE_BYTES
 
         out: list[Score] = []
-        batch: list[str] = []
+        batch: list[Block] = []
         size = 0
-        for text in texts:
-            length = len(text.encode("utf-8", "surrogatepass"))
+        for block in blocks:
+            length = len(block.text.encode("utf-8", "surrogatepass"))
             if length > MAX_MESSAGE_BYTES - 4096:
                 out.extend(self._score_batch(batch))
                 batch, size = [], 0
-                out.append(Score(None, len(text.split()), (TOO_LONG,)))
+                out.append(Score(None, len(block.text.split()), (TOO_LONG,)))
                 continue
             if batch and (size + length > BATCH_BYTES or len(batch) >= BATCH_PARAGRAPHS):
                 out.extend(self._score_batch(batch))
                 batch, size = [], 0
-            batch.append(text)
+            batch.append(block)
             size += length
         out.extend(self._score_batch(batch))
         return out
 
-    def _score_batch(self, texts: Sequence[str]) -> list[Score]:
+    def _score_batch(self, blocks: Sequence[Block]) -> list[Score]:
         from inkmod.rpc.protocol import MESSAGE_TOO_LARGE
         from inkmod.rpc.session import RPCError
 
-        if not texts:
+        if not blocks:
             return []
         try:
-            return self._score_request(texts)
+            return self._score_request(blocks)
         except RPCError as exc:  # the answer did not fit after all: halve the batch
             if exc.code != MESSAGE_TOO_LARGE:
                 raise
-            if len(texts) == 1:
-                return [Score(None, len(texts[0].split()), (TOO_LONG,))]
-            middle = len(texts) // 2
-            return self._score_batch(texts[:middle]) + self._score_batch(texts[middle:])
+            if len(blocks) == 1:
+                return [Score(None, len(blocks[0].text.split()), (TOO_LONG,))]
+            middle = len(blocks) // 2
+            return self._score_batch(blocks[:middle]) + self._score_batch(blocks[middle:])
 
-    def _score_request(self, texts: Sequence[str]) -> list[Score]:
-        result = self.client.analyze(paragraphs=list(texts), fmt="plaintext", timeout=self.timeout)
-        revision = result.get("revision")
-        self.revision = revision if isinstance(revision, int) else None
-        grouped: dict[int, list[dict[str, Any]]] = {}
-        for report in result.get("reports", []):
-            index = report.get("index")
-            if isinstance(index, int):
-                grouped.setdefault(index, []).append(report)
+    def _score_request(self, blocks: Sequence[Block]) -> list[Score]:
+        from inkmod.rpc.protocol import AnalyzeResult
+        from inkmod.rpc.protocol import Block as WireBlock
+
+        wire = [WireBlock(b.hash, b.text, b.kind) for b in blocks]
+        result = AnalyzeResult.from_wire(self.client.analyze(blocks=wire, timeout=self.timeout))
+        self.revision = result.revision
+        by_index = {r.index: r for r in result.reports if r.index is not None}
         out: list[Score] = []
-        for index in range(len(texts)):
-            reports = grouped.get(index)
-            if not reports:
-                out.append(Score(None, 0, ("no prose to judge",)))
-                continue
-            # An extracted paragraph re-extracts as exactly one paragraph; should the plain-text
-            # parser ever split one, the longest part speaks for it.
-            best = max(reports, key=lambda r: int(r.get("words") or 0))
-            out.append(Score.from_report(best))
+        for index in range(len(blocks)):
+            report = by_index.get(index)
+            out.append(
+                Score.from_report(report)
+                if report is not None
+                else Score(None, 0, ("no prose to judge",))
+            )
         return out
 
 
@@ -121,52 +119,17 @@ class LocalScorer:
     def __init__(self, profile: StyleProfile) -> None:
         self.profile = profile
 
-    def score(self, texts: Sequence[str]) -> list[Score]:
+    def score(self, blocks: Sequence[Block]) -> list[Score]:
         out: list[Score] = []
-        for text in texts:
-            result = self.profile.score_text(text)
-            out.append(Score(result.score, result.words, result.reasons, dict(result.components)))
+        for block in blocks:
+            result = self.profile.score_text(block.text)
+            out.append(
+                Score(
+                    result.score,
+                    result.words,
+                    result.reasons,
+                    dict(result.components),
+                    result.z,
+                )
+            )
         return out
-
-
-class ScoreCache:
-    """Scores by paragraph hash for the current profile revision. Thread-safe, bounded LRU.
-
-    Cleared whenever the profile changes (retraining, a sample edited, another profile
-    chosen), so a cached score is always one the current profile would give.
-    """
-
-    def __init__(self, capacity: int = 8192) -> None:
-        self._items: OrderedDict[str, Score] = OrderedDict()
-        self._capacity = capacity
-        self._lock = threading.Lock()
-        self.generation = 0
-        """Incremented by :meth:`clear`; work started under an older generation is discarded."""
-
-    def get_many(self, hashes: Sequence[str]) -> dict[str, Score]:
-        with self._lock:
-            found = {}
-            for digest in hashes:
-                score = self._items.get(digest)
-                if score is not None:
-                    self._items.move_to_end(digest)
-                    found[digest] = score
-            return found
-
-    def put_many(self, items: dict[str, Score], generation: int) -> None:
-        with self._lock:
-            if generation != self.generation:
-                return
-            for digest, score in items.items():
-                self._items[digest] = score
-                self._items.move_to_end(digest)
-            while len(self._items) > self._capacity:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self.generation += 1
-
-    def __len__(self) -> int:
-        return len(self._items)

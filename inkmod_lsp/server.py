@@ -101,7 +101,7 @@ class InkmodLanguageServer(LanguageServer):
     def checks(self, language_id: str | None) -> bool:
         """Whether documents of this language get diagnostics and code actions (editors'
         aliases such as Neovim's ``text`` for ``plaintext`` count as the same language)."""
-        from .paragraphs import canonical_language
+        from inkmod.style.document import canonical_language
 
         wanted = {canonical_language(lid) for lid in self.settings.languages}
         return canonical_language(language_id) in wanted

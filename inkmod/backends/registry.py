@@ -11,14 +11,16 @@ Names a user may give:
 * a registered model: ``smollm2``, ``llama-7b``, ... (see :mod:`.models`);
 * ``FAMILY:REFERENCE`` for an ad-hoc model: ``llama_cpp:/models/x.gguf``, ``hf:/path/dir``,
   ``openai:gpt-4o-mini``; the reference may also be a registered file-based model, so
-  ``gpt4all:smollm2`` runs the embedded SmolLM2 file through gpt4all.
+  ``gpt4all:smollm2`` runs the embedded SmolLM2 file through gpt4all;
+* a name given to :func:`register_backend` at run time (embedding, the tests' fake model, a
+  daemon plugin named in ``INKMOD_DAEMON_PLUGINS``): it wins over everything above.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -49,6 +51,22 @@ _OPTIONS_HANDLED_HERE = ("model_path", "family")
 
 REMOTE_FAMILIES = frozenset({"openai"})
 """Families whose reference is a server-side model id, never a local file."""
+
+BackendFactory = Callable[..., Backend]
+"""``factory(name, **options)`` -> an unloaded backend."""
+
+_REGISTERED: dict[str, BackendFactory] = {}
+
+
+def register_backend(name: str, factory: BackendFactory) -> None:
+    """Make ``name`` resolvable without an entry point or a models entry (tests, embedding,
+    daemon plugins). :func:`create_backend` calls ``factory(name, **options)``."""
+    _REGISTERED[name] = factory
+
+
+def registered_backends() -> list[str]:
+    """Names given to :func:`register_backend` in this process."""
+    return sorted(_REGISTERED)
 
 
 def family_entry_points() -> dict[str, EntryPoint]:
@@ -151,7 +169,10 @@ def create_backend(name: str = DEFAULT_MODEL, **options: Any) -> Backend:
 
     Fails fast -- before any weights are read -- with a one-line :class:`BackendError` when the
     name is unknown, the family's package is missing, or the weights are not on this machine.
+    A name given to :func:`register_backend` is made by its factory.
     """
+    if name in _REGISTERED:
+        return _REGISTERED[name](name, **options)
     parsed = parse_name(name, options)
     factory = check_installed(parsed.family)
     reference = parsed.reference

@@ -29,9 +29,10 @@ def analyze(
     ),
 ) -> None:
     """Score each paragraph of FILES against your style profile."""
-    from inkmod.style.document import DEFAULT_THRESHOLD, analyze_text
+    from inkmod.style.document import DEFAULT_THRESHOLD
     from inkmod.style.ingest import SkipSample, read_sample
     from inkmod.style.markup import format_for_path
+    from inkmod.style.reports import analyze_text
     from inkmod.style.storage import load_profile
 
     loaded = load_profile(profile)

@@ -75,9 +75,9 @@ def _root(
 
 def _register_commands() -> None:
     """Every command group registers itself on the app, built-ins one module each."""
-    from inkmod.cli import analyze, backends, daemon, lsp, profile, rewrite, train
+    from inkmod.cli import analyze, backends, daemon, lsp, profile, rewrite, train, tune
 
-    for module in (train, analyze, profile, rewrite, backends, daemon, lsp):
+    for module in (train, tune, analyze, profile, rewrite, backends, daemon, lsp):
         module.register(app)
 
 

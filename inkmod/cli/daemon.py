@@ -53,6 +53,15 @@ def _megabytes(value: Any) -> str:
     return f"{value / 1_048_576:.0f} MB" if isinstance(value, (int, float)) else "?"
 
 
+def _adapter_row(adapter: Any) -> str:
+    if not isinstance(adapter, dict):
+        return "unknown (an older daemon)"
+    text = str(adapter.get("description") or adapter.get("kind"))
+    if adapter.get("usable") and not adapter.get("in_use"):
+        text += " — not applied to this model"
+    return text
+
+
 def status_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
     """The ``status`` method's answer as label/value pairs for people."""
     backend = status.get("backend") or {}
@@ -75,6 +84,7 @@ def status_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
         ("profile", profile),
         ("samples folder", samples),
         ("backend", f"{backend.get('name')} ({loaded})"),
+        ("personal model", _adapter_row(status.get("adapter"))),
         ("uptime", _ago(float(status.get("uptime") or 0))),
         ("clients", f"{status.get('clients')} ({status.get('requests')} requests running)"),
         ("last refresh", f"{_ago(time.time() - refresh)} ago" if refresh else "never"),
@@ -243,7 +253,7 @@ def logs(
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
 ) -> None:
     """Print the daemon's log (native library output included)."""
-    from inkmod.daemon.logs import tail
+    from inkmod.textfiles import tail
 
     paths = _paths(profile)
     if not paths.log.exists() and not follow:

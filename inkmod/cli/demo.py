@@ -13,9 +13,10 @@ from pathlib import Path
 from inkmod.cli.common import console
 from inkmod.generation.rewrite import Candidate, ParagraphRewrite
 from inkmod.style.build import build_profile
-from inkmod.style.document import DEFAULT_THRESHOLD, analyze_text
+from inkmod.style.document import DEFAULT_THRESHOLD
 from inkmod.style.ingest import read_sample
 from inkmod.style.profile import StyleProfile
+from inkmod.style.reports import analyze_text
 from inkmod.style.storage import save_profile
 
 

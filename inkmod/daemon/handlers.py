@@ -9,9 +9,10 @@ is that request's error, not a dead daemon.
 The model is reached only through :class:`BackendHolder` and :func:`run_rewrite`, two small
 seams: adapting to a change in the backend or rewrite API means editing those, nothing else.
 
-Backends named in :data:`EXTRA_BACKENDS` take precedence over the registry. Tests register a
-deterministic fake there from a plugin module named in ``INKMOD_DAEMON_PLUGINS`` (comma
-separated, imported at daemon start-up) -- "a fake backend registered like any other".
+Backends come from the one registry, :mod:`inkmod.backends.registry`. A plugin module named in
+``INKMOD_DAEMON_PLUGINS`` (comma separated, imported at daemon start-up) may add names to it with
+:func:`~inkmod.backends.registry.register_backend`; the tests register their deterministic fake
+model that way -- "a fake backend registered like any other".
 """
 
 from __future__ import annotations
@@ -27,25 +28,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from inkmod.daemon.store import ChangeSet, ProfileStore
+from inkmod.daemon.tuning import PersonalModel, TuneRun
 from inkmod.rpc import protocol as P
 from inkmod.rpc.security import redact_options
 
 if TYPE_CHECKING:
     from inkmod.backends.base import Backend
+    from inkmod.generation.rewrite import PersonalStyle
     from inkmod.style.document import ScoreCache
     from inkmod.style.profile import StyleProfile
 
 log = logging.getLogger(__name__)
 
 PLUGINS_ENV = "INKMOD_DAEMON_PLUGINS"
-
-BackendFactory = Callable[[str], "Backend"]
-EXTRA_BACKENDS: dict[str, BackendFactory] = {}
-
-
-def register_backend(name: str, factory: BackendFactory) -> None:
-    """Make ``name`` resolvable by the daemon without an entry point (tests, embedding)."""
-    EXTRA_BACKENDS[name] = factory
 
 
 def load_plugins(value: str | None = None) -> list[str]:
@@ -145,8 +140,6 @@ class BackendHolder:
             return backend
 
     def _create(self) -> Backend:
-        if self.name in EXTRA_BACKENDS:
-            return EXTRA_BACKENDS[self.name](self.name)
         from inkmod.backends.registry import create_backend
 
         self.options = {**daemon_backend_defaults(self.name), **self.options}
@@ -155,6 +148,39 @@ class BackendHolder:
     def acquire(self, ctx: RequestContext) -> None:
         while not self.generate_lock.acquire(timeout=0.05):
             ctx.check()
+
+    # -- the personal adapter
+
+    def supports_adapter(self) -> bool:
+        """Only the model adapters are trained for (:mod:`inkmod.generation.personal.serving`)."""
+        from inkmod.generation.personal.serving import adapter_applies
+
+        return adapter_applies(self.name, self.options)
+
+    @property
+    def adapter(self) -> str | None:
+        """The adapter the model is (or will be, on its next load) run with."""
+        value = self.options.get("lora_path")
+        return str(value) if value else None
+
+    def use_adapter(self, path: Path | None) -> bool:
+        """Apply (or drop) the personal adapter; True when that changed anything.
+
+        llama.cpp applies a LoRA when the model loads, so a change closes the model -- after
+        the running generation, never under it -- and the next request loads it again (about
+        a second for the embedded model).
+        """
+        wanted = str(path) if path is not None and self.supports_adapter() else None
+        if wanted == self.adapter:
+            return False
+        with self.generate_lock:
+            if wanted:
+                self.options["lora_path"] = wanted
+            else:
+                self.options.pop("lora_path", None)
+            self.close()
+        log.info("personal adapter %s", f"applied: {wanted}" if wanted else "removed")
+        return True
 
     def close(self) -> None:
         with self._load_lock:
@@ -198,55 +224,105 @@ def default_backend_name() -> str:
 
 OnToken = Callable[[int, int, str], None]
 """``(paragraph, candidate, piece)``."""
-OnCandidate = Callable[[dict[str, Any]], None]
+OnCandidate = Callable[[P.CandidateNotification], None]
+
+
+def _candidate_report(found: Any) -> P.CandidateReport:
+    return P.CandidateReport.from_wire(found.to_dict())
+
+
+def verdict(source: str, done: Any) -> P.BlockVerdict:
+    """The daemon's decision for one rewritten unit, as the client will apply it."""
+    original = source[done.source_start : done.source_end]
+    chosen = done.chosen
+    return P.BlockVerdict(
+        changed=done.changed,
+        text=chosen.text if done.changed else original,
+        original=original,
+        source_start=done.source_start,
+        source_end=done.source_end,
+        original_drift=done.original_drift,
+        drift=chosen.drift,
+        preservation=round(chosen.preservation, 4) if done.changed else 1.0,
+        original_surprise=None if done.original_z is None else round(done.original_z, 4),
+        surprise=None if chosen.z is None else round(chosen.z, 4),
+        reason=done.reason,
+        candidates=[_candidate_report(c) for c in done.candidates],
+    )
 
 
 def run_rewrite(
-    text: str,
+    params: P.RewriteParams,
+    fmt: str,
     profile: Any,
     backend: Backend,
     *,
-    k: int,
-    fmt: str,
-    only_drifting: bool,
-    threshold: float | None,
     on_token: OnToken,
     on_candidate: OnCandidate,
     cancel: threading.Event,
-) -> dict[str, Any]:
-    """The one call into the rewrite engine; returns ``RewriteResult.to_dict()``.
+    personal: PersonalStyle | None = None,
+) -> P.RewriteResult:
+    """The one call into the rewrite engine.
 
-    The engine numbers candidates per paragraph; we add the paragraph's position among the
-    rewritten ones so a client streaming a multi-paragraph rewrite can tell the streams apart.
+    With ``params.kind`` the text is one block the client extracted, rewritten as one unit
+    (:func:`~inkmod.generation.rewrite.rewrite_block`); without, a document or selection whose
+    blocks the engine finds (:func:`~inkmod.generation.rewrite.rewrite_text`). The engine numbers
+    candidates per unit; we add the unit's position so a streaming client can tell them apart.
     """
-    from inkmod.generation.rewrite import rewrite_text
+    from inkmod.generation.rewrite import apply_rewrites, rewrite_block, rewrite_text
 
-    paragraph = [0]
+    started = time.perf_counter()
+    unit = [0]
 
     def token(candidate: int, piece: str) -> None:
-        on_token(paragraph[0], candidate, piece)
+        on_token(unit[0], candidate, piece)
 
     def candidate(index: int, found: Any) -> None:
-        on_candidate({"paragraph": paragraph[0], "index": index, **found.to_dict()})
+        on_candidate(P.CandidateNotification(**found.to_dict(), paragraph=unit[0], index=index))
 
-    def paragraph_done(_index: int, _total: int, _done: Any) -> None:
-        paragraph[0] += 1
+    def unit_done(*_args: Any) -> None:
+        unit[0] += 1
 
-    options: dict[str, Any] = {"fmt": fmt, "k": k, "only_drifting": only_drifting}
-    if threshold is not None:
-        options["threshold"] = threshold
-    result = rewrite_text(
-        text,
-        profile,
-        backend,
-        on_token=token,
-        on_candidate=candidate,
-        on_paragraph=paragraph_done,
-        cancel=cancel,
-        **options,
+    text = params.text
+    if params.kind is not None:
+        done = rewrite_block(
+            text,
+            params.kind,
+            profile,
+            backend,
+            k=params.k,
+            on_token=token,
+            on_candidate=candidate,
+            on_unit=unit_done,
+            cancel=cancel,
+            personal=personal,
+        )
+        output = apply_rewrites(text, done)
+    else:
+        options: dict[str, Any] = {"only_drifting": params.only_drifting}
+        if params.threshold is not None:
+            options["threshold"] = params.threshold
+        result = rewrite_text(
+            text,
+            profile,
+            backend,
+            fmt=fmt,
+            k=params.k,
+            on_token=token,
+            on_candidate=candidate,
+            on_paragraph=unit_done,
+            cancel=cancel,
+            personal=personal,
+            **options,
+        )
+        done, output = result.paragraphs, result.text
+    return P.RewriteResult(
+        text=output,
+        blocks=[verdict(text, d) for d in done],
+        cancelled=cancel.is_set(),
+        seconds=round(time.perf_counter() - started, 3),
+        model="personal model" if personal is not None else "style prompt",
     )
-    out: dict[str, Any] = result.to_dict()
-    return out
 
 
 # -- the engine ------------------------------------------------------------------------------------
@@ -264,11 +340,34 @@ class Engine:
     """Called from a worker thread after ``train``/``profile.reload`` replaced the profile."""
     cache: ScoreCache | None = None
     started: float = field(default_factory=time.time)
+    _figures_cache: tuple[int, dict[str, float]] | None = None
+    personal: PersonalModel | None = None
+    on_tune_progress: Callable[[dict[str, Any]], None] | None = None
+    """Broadcasts the progress of a training run the daemon started by itself."""
 
     def __post_init__(self) -> None:
         from inkmod.style.document import ScoreCache
 
         self.cache = ScoreCache()
+        self.personal = PersonalModel(
+            self.store.name, on_adapter=self.backend.use_adapter, documents=self._documents
+        )
+
+    def _documents(self) -> dict[str, tuple[str, int]] | None:
+        """The live profile's documents as the adapter's manifest records them."""
+        from inkmod.generation.personal.adapter import profile_documents
+
+        with self.store.lock:
+            profile = self.store.profile
+            return profile_documents(profile) if profile is not None else None
+
+    def refresh_adapter(self, samples_changed: bool = False) -> None:
+        """Apply the adapter that is valid now (or drop a stale one); after a sample change,
+        let the personal model decide whether to retrain in the background."""
+        assert self.personal is not None
+        self.backend.use_adapter(self.personal.usable_adapter())
+        if samples_changed:
+            self.personal.samples_changed()
 
     # -- helpers
 
@@ -290,123 +389,135 @@ class Engine:
             return "markdown"
         if not isinstance(value, str):
             raise HandlerError(P.INVALID_PARAMS, "'fmt' must be a string")
-        if value in ("markdown", "restructuredtext", "latex", "plaintext"):
-            return value
-        aliases = {
-            "text": "plaintext",
-            "txt": "plaintext",
-            "md": "markdown",
-            "rst": "restructuredtext",
-        }
-        return aliases.get(value, format_for_language_id(value))
+        return format_for_language_id(value)
 
     # -- methods
 
     def analyze(self, ctx: RequestContext) -> dict[str, Any]:
-        from inkmod.style.document import analyze_text
+        from inkmod.style.reports import analyze_text
 
-        text = ctx.param("text", str)
-        paragraphs = ctx.param("paragraphs", list)
-        if (text is None) == (paragraphs is None):
-            raise HandlerError(P.INVALID_PARAMS, "give exactly one of 'text' or 'paragraphs'")
-        if paragraphs is not None and not all(isinstance(p, str) for p in paragraphs):
-            raise HandlerError(P.INVALID_PARAMS, "'paragraphs' must be a list of strings")
-        fmt = self._format(ctx.params.get("fmt"))
-        threshold = ctx.param("threshold", (int, float))
-        ignored = frozenset(str(h) for h in ctx.param("ignored", list, []) or [])
+        params = P.AnalyzeParams.from_wire(ctx.params)
+        ignored = frozenset(params.ignored)
         started = time.perf_counter()
-        texts: list[str] = [text] if text is not None else list(paragraphs)
-        reports: list[dict[str, Any]] = []
+        reports: list[P.BlockReport] = []
         with self.store.lock:
             profile = self._require_profile()
             revision = self.store.revision
-            for index, item in enumerate(texts):
-                ctx.check()
+            if params.blocks is not None:
+                limit = params.threshold
+                for index, block in enumerate(params.blocks):
+                    ctx.check()
+                    reports.append(self._score_block(block, index, profile, limit, ignored))
+            else:
+                assert params.text is not None
+                fmt = self._format(params.fmt)
                 for report in analyze_text(
-                    item,
+                    params.text,
                     fmt,
                     profile,
-                    threshold=threshold,
+                    threshold=params.threshold,
                     cache=self.cache,
                     ignored=ignored,
                     check=ctx.check,
                 ):
-                    entry = report.to_dict()
-                    if paragraphs is not None:
-                        entry["index"] = index
-                    reports.append(entry)
-        return {
-            "profile": self.store.name,
-            "revision": revision,
-            "reports": reports,
-            "seconds": round(time.perf_counter() - started, 6),
-        }
+                    reports.append(P.BlockReport.from_wire(report.to_dict()))
+        return P.AnalyzeResult(
+            profile=self.store.name,
+            revision=revision,
+            reports=reports,
+            seconds=round(time.perf_counter() - started, 6),
+        ).to_wire()
+
+    def _score_block(
+        self,
+        block: P.Block,
+        index: int,
+        profile: StyleProfile,
+        threshold: float | None,
+        ignored: frozenset[str],
+    ) -> P.BlockReport:
+        """Score one block the client extracted, as it is: never re-parsed as markup."""
+        from inkmod.style.document import DEFAULT_THRESHOLD, text_hash
+        from inkmod.style.features import paragraph_features
+        from inkmod.style.tokens import parse_paragraph
+
+        assert self.cache is not None
+        key = (text_hash(block.text), profile.updated_at)  # our own key, not the client's hash
+        result = self.cache.get(key)
+        if result is None:
+            result = profile.score_features(paragraph_features(parse_paragraph(block.text)))
+            self.cache.put(key, result)
+        score, reasons = result.score, list(result.reasons)
+        if block.hash in ignored:
+            score, reasons = None, ["ignored at your request"]
+        limit = DEFAULT_THRESHOLD if threshold is None else threshold
+        return P.BlockReport(
+            hash=block.hash,
+            kind=block.kind,
+            words=result.words,
+            score=score,
+            drifting=score is not None and score > limit,
+            reasons=reasons,
+            components={k: round(v, 3) for k, v in result.components.items()},
+            surprise=None if result.z is None else round(result.z, 4),
+            index=index,
+        )
 
     def rewrite(self, ctx: RequestContext) -> dict[str, Any]:
-        text = ctx.param("text", str)
-        if not text:
-            raise HandlerError(P.INVALID_PARAMS, "'text' is required")
-        k = ctx.param("k", int, 1)
-        if not 1 <= k <= 16:
-            raise HandlerError(P.INVALID_PARAMS, "'k' must be between 1 and 16")
-        fmt = self._format(ctx.params.get("fmt", "plaintext"))
-        only_drifting = bool(ctx.params.get("only_drifting", False))
-        threshold = ctx.param("threshold", (int, float))
-        stream = ctx.params.get("stream", True) is not False
+        params = P.RewriteParams.from_wire(ctx.params)
+        fmt = self._format(params.fmt or "plaintext")
         try:
             profile = self.store.snapshot()
         except LookupError as exc:
             raise HandlerError(P.PROFILE_NOT_FOUND, str(exc)) from None
         ctx.check()
-        backend = self.backend.get()
 
         def on_token(paragraph: int, candidate: int, piece: str) -> None:
-            if stream and piece:
+            if params.stream and piece:
                 ctx.notify(
                     P.REWRITE_TOKEN,
-                    {
-                        "id": ctx.msgid,
-                        "paragraph": paragraph,
-                        "candidate": candidate,
-                        "text": piece,
-                    },
+                    P.TokenNotification(ctx.msgid, paragraph, candidate, piece).to_wire(),
                 )
 
-        def on_candidate(candidate: dict[str, Any]) -> None:
-            ctx.notify(P.REWRITE_CANDIDATE, {"id": ctx.msgid, **candidate})
+        def on_candidate(candidate: P.CandidateNotification) -> None:
+            candidate.id = ctx.msgid
+            ctx.notify(P.REWRITE_CANDIDATE, candidate.to_wire())
 
         from inkmod.backends.errors import BackendError
 
         self.backend.acquire(ctx)
         try:
             ctx.check()
+            # Under the generate lock: an adapter swap (which closes the model) cannot come
+            # between loading the model and using it.
+            backend = self.backend.get()
             result = run_rewrite(
-                text,
+                params,
+                fmt,
                 profile,
                 backend,
-                k=k,
-                fmt=fmt,
-                only_drifting=only_drifting,
-                threshold=threshold,
                 on_token=on_token,
                 on_candidate=on_candidate,
                 cancel=ctx.cancel,
+                personal=self.personal_style(),
             )
         except BackendError as exc:
             raise HandlerError(P.BACKEND_ERROR, str(exc)) from exc
         finally:
             self.backend.generate_lock.release()
         ctx.check()
-        result["revision"] = self.store.revision
-        return result
+        result.revision = self.store.revision
+        return result.to_wire()
 
     def train(self, ctx: RequestContext) -> dict[str, Any]:
         from inkmod.style.build import NoSamplesError
         from inkmod.style.ingest import SamplesFolderError
 
-        samples_param = ctx.param("samples", str)
+        params = P.TrainParams.from_wire(ctx.params)
         samples = (
-            Path(samples_param).expanduser().resolve() if samples_param else self.store.samples_dir
+            Path(params.samples).expanduser().resolve()
+            if params.samples
+            else self.store.samples_dir
         )
         if samples is None:
             raise HandlerError(P.INVALID_PARAMS, "no samples folder: pass 'samples'")
@@ -414,10 +525,11 @@ class Engine:
         def progress(done: int, total: int, path: str) -> None:
             ctx.check()
             ctx.notify(
-                P.TRAIN_PROGRESS, {"id": ctx.msgid, "done": done, "total": total, "file": path}
+                P.TRAIN_PROGRESS,
+                P.TrainProgressNotification(ctx.msgid, done, total, path).to_wire(),
             )
 
-        iterations = ctx.param("iterations", int, 0)
+        iterations = params.iterations
         try:
             changes = self.store.train(samples, progress, ctx.cancel)
         except (SamplesFolderError, NoSamplesError) as exc:
@@ -425,42 +537,44 @@ class Engine:
         except InterruptedError:
             raise Cancelled() from None
         self.on_profile_event(changes, "trained")
-        if iterations <= 0:
-            return {**self.profile_info(), "skipped": changes.skipped}
-        training = self._teacher_loop(ctx, samples, iterations)
-        self.on_profile_event(self.store.reload(), "trained")
-        return {**self.profile_info(), "skipped": changes.skipped, "training": training}
+        training = None
+        if iterations > 0:
+            training = self._teacher_loop(ctx, params, samples)
+            self.on_profile_event(self.store.reload(), "trained")
+        info = self.profile_info()
+        return P.TrainResult(
+            **vars(info), skipped=list(changes.skipped), training=training
+        ).to_wire()
 
-    def _teacher_loop(self, ctx: RequestContext, samples: Path, iterations: int) -> dict[str, Any]:
+    def _teacher_loop(
+        self, ctx: RequestContext, params: P.TrainParams, samples: Path
+    ) -> dict[str, Any]:
         """Run ``train-enhanced`` iterations on the daemon's loaded model (the editor's train
         command with teacher iterations). Progress events become ``train.progress``
         notifications; the learned rules land in the profile file, which is then reloaded."""
         from inkmod.training import TeacherConfig, TrainingConfig, TrainingError, run_training
 
-        prompts = ctx.params.get("prompts")
-        if not isinstance(prompts, list) or not all(isinstance(p, str) for p in prompts):
+        if "prompts" not in ctx.params:
             raise HandlerError(P.INVALID_PARAMS, "'prompts' must be a list of test prompts")
-        teacher = ctx.params.get("teacher")
-        if teacher is not None and not isinstance(teacher, dict):
-            raise HandlerError(P.INVALID_PARAMS, "'teacher' must be {model, base_url} or nil")
-        budget = ctx.param("budget_usd", (int, float))
+        teacher = params.teacher
         config = TrainingConfig(
             style_folder=samples,
-            prompts=[p for p in prompts if p.strip()],
+            prompts=[p for p in params.prompts if p.strip()],
             backend=self.backend.name,
-            iterations=iterations,
+            iterations=params.iterations,
             profile=self.store.name,
             teacher=(
-                TeacherConfig(model=teacher.get("model"), base_url=teacher.get("base_url"))
-                if teacher
-                else None
+                TeacherConfig(model=teacher.model, base_url=teacher.base_url) if teacher else None
             ),
-            budget_usd=None if budget is None else float(budget),
-            resume=bool(ctx.params.get("resume", False)),
+            budget_usd=params.budget_usd,
+            resume=params.resume,
         )
 
         def on_progress(event: Any) -> None:
-            ctx.notify(P.TRAIN_PROGRESS, {"id": ctx.msgid, "loop": event.to_dict()})
+            ctx.notify(
+                P.TRAIN_PROGRESS,
+                P.TrainProgressNotification(ctx.msgid, loop=event.to_dict()).to_wire(),
+            )
 
         backend = self.backend.get()
         self.backend.acquire(ctx)
@@ -474,32 +588,121 @@ class Engine:
             self.backend.generate_lock.release()
         return result.to_dict()
 
+    def tune(self, ctx: RequestContext) -> dict[str, Any]:
+        """Train the personal model on the profile's samples, streaming ``tune.progress``;
+        cancelling keeps the checkpoint (the next run resumes). The new adapter is applied
+        to the loaded model as soon as it is complete."""
+        from inkmod.generation.personal.pairs import TooFewWordsError
+        from inkmod.generation.personal.pipeline import TuneError
+
+        params = P.TuneParams.from_wire(ctx.params)
+        assert self.personal is not None
+
+        def on_progress(run: TuneRun) -> None:
+            ctx.notify(
+                P.TUNE_PROGRESS,
+                P.TuneProgressNotification(
+                    ctx.msgid, run.phase, run.step, run.total, run.loss, run.seconds_left
+                ).to_wire(),
+            )
+
+        try:
+            outcome = self.personal.train(
+                samples=self.store.samples_dir,
+                max_minutes=params.max_minutes,
+                neutraliser=params.neutraliser,
+                cancel=ctx.cancel,
+                on_progress=on_progress,
+            )
+        except (TooFewWordsError, TuneError, KeyError) as exc:
+            raise HandlerError(P.SAMPLES_UNAVAILABLE, str(exc).strip("'\"")) from exc
+        except RuntimeError as exc:
+            raise HandlerError(P.INVALID_REQUEST, str(exc)) from exc
+        except ImportError as exc:
+            raise HandlerError(
+                P.BACKEND_ERROR,
+                f"tuning needs the tune extra ({exc.name}): pip install 'inkmod[tune]'",
+            ) from exc
+        return P.TuneResult(
+            status=outcome["status"],
+            steps=outcome["steps"],
+            total_steps=outcome["total_steps"],
+            seconds=outcome["seconds"],
+            words=outcome["words"],
+            validation_loss=outcome["validation_loss"],
+            base_validation_loss=outcome["base_validation_loss"],
+            adapter=self.adapter_status(),
+        ).to_wire()
+
+    def personal_style(self) -> PersonalStyle | None:
+        """Rewrite through the adapter iff the loaded model has one applied (the decision is
+        made here, once, for every client)."""
+        if self.backend.adapter is None or not self.backend.loaded:
+            return None
+        from inkmod.generation.personal.serving import style_for
+
+        style = style_for(Path(self.backend.adapter))
+        if style is None:
+            log.warning("the adapter's neutraliser is missing here; using the style prompt")
+        return style
+
+    def adapter_status(self) -> P.AdapterStatus:
+        """The personal adapter's state for ``status`` and ``tune``."""
+        assert self.personal is not None
+        state = self.personal.state()
+        return P.AdapterStatus(
+            kind=str(state.get("kind")),
+            usable=bool(state.get("usable")),
+            in_use=self.backend.adapter is not None and self.backend.adapter == state.get("path"),
+            description=str(state.get("description") or ""),
+            path=state.get("path"),
+            revision=state.get("revision"),
+            percent=state.get("percent"),
+            reason=state.get("reason"),
+            validation_loss=state.get("validation_loss"),
+        )
+
     def profile_get(self, ctx: RequestContext) -> dict[str, Any]:
+        params = P.ProfileGetParams.from_wire(ctx.params)
         with self.store.lock:
             self._require_profile()
-            return self.profile_info(documents=bool(ctx.params.get("documents", True)))
+            info = self.profile_info(documents=params.documents, figures=params.figures)
+        return info.to_wire()
 
     def profile_reload(self, ctx: RequestContext) -> dict[str, Any]:
         changes = self.store.reload()
         if self.store.profile is None:
             self._require_profile()
         self.on_profile_event(changes, "reloaded")
-        return self.profile_info()
+        return self.profile_info().to_wire()
 
-    def profile_info(self, documents: bool = False) -> dict[str, Any]:
+    def profile_info(self, documents: bool = False, figures: bool = False) -> P.ProfileInfo:
         with self.store.lock:
             profile = self.store.profile
-            info: dict[str, Any] = {
-                "profile": self.store.name,
-                "revision": self.store.revision,
-                "samples_dir": str(self.store.samples_dir) if self.store.samples_dir else None,
-                "summary": profile.summary() if profile is not None else None,
-            }
+            info = P.ProfileInfo(
+                profile=self.store.name,
+                revision=self.store.revision,
+                samples_dir=str(self.store.samples_dir) if self.store.samples_dir else None,
+                summary=profile.summary() if profile is not None else None,
+            )
             if documents and profile is not None:
-                info["documents"] = profile.document_ids()
+                info.documents = profile.document_ids()
+            if figures and profile is not None:
+                info.figures = self._figures(profile)
             return info
 
+    def _figures(self, profile: StyleProfile) -> dict[str, float]:
+        """The writer's style figures (hover), computed once per profile revision."""
+        revision = self.store.revision
+        cached = self._figures_cache
+        if cached is None or cached[0] != revision:
+            from inkmod.style.figures import profile_figures
+
+            cached = self._figures_cache = (revision, profile_figures(profile))
+        return cached[1]
+
     def status_fields(self) -> dict[str, Any]:
+        """The engine's part of :class:`~inkmod.rpc.protocol.StatusResult`."""
         store = self.store
         return {
             "profile_state": "ready"
@@ -509,13 +712,14 @@ class Engine:
             "revision": store.revision,
             "documents": store.document_count() if store.profile is not None else 0,
             "last_refresh": store.last_refresh,
-            "backend": {
-                "name": self.backend.name,
-                "options": redact_options(self.backend.options),
-                "loaded": self.backend.loaded,
-                "error": self.backend.error,
-                "load_seconds": self.backend.load_seconds,
-            },
+            "backend": P.BackendStatus(
+                name=self.backend.name,
+                options=redact_options(self.backend.options),
+                loaded=self.backend.loaded,
+                error=self.backend.error,
+                load_seconds=self.backend.load_seconds,
+            ),
+            "adapter": self.adapter_status(),
         }
 
 
@@ -540,11 +744,16 @@ HANDLERS: dict[str, HandlerSpec] = {
     P.PROFILE_RELOAD: HandlerSpec("profile_reload", "refresh", True),
     P.REWRITE: HandlerSpec("rewrite", "worker", True),
     P.TRAIN: HandlerSpec("train", "worker", True),
+    P.TUNE: HandlerSpec("tune", "worker", True),
 }
 
 
 def call(engine: Engine, spec: HandlerSpec, ctx: RequestContext) -> Any:
-    """Run one handler in the current (worker) thread."""
+    """Run one handler in the current (worker) thread; a malformed request is
+    ``INVALID_PARAMS``."""
     ctx.check()
     fn: Callable[[RequestContext], Any] = getattr(engine, spec.name)
-    return fn(ctx)
+    try:
+        return fn(ctx)
+    except P.ProtocolError as exc:
+        raise HandlerError(P.INVALID_PARAMS, str(exc)) from None

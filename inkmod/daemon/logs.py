@@ -97,21 +97,3 @@ class CallbackHandler(logging.Handler):
             self.handleError(record)
         finally:
             self._local.busy = False
-
-
-def tail(path: Path, lines: int) -> list[str]:
-    """The last ``lines`` lines of a text file (reads from the end, fine for big logs)."""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            size = handle.tell()
-            block = 8192
-            data = b""
-            while size > 0 and data.count(b"\n") <= lines:
-                step = min(block, size)
-                size -= step
-                handle.seek(size)
-                data = handle.read(step) + data
-    except FileNotFoundError:
-        return []
-    return data.decode("utf-8", errors="replace").splitlines()[-lines:] if lines > 0 else []

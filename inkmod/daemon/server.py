@@ -253,8 +253,17 @@ class Daemon:
         )
         self.watcher.start(self.store.samples_dir if self.store.profile is not None else None)
         self.watcher.schedule_settle()  # start-up may have re-read changed files
+        if self.store.profile is not None:
+            await self._loop.run_in_executor(self._refresh, self._refresh_adapter, False)
         if self.config.preload and self.store.profile is not None:
             self._spawn(self._preload())
+
+    def _refresh_adapter(self, samples_changed: bool) -> None:
+        """Apply the personal adapter that is valid now; never let it stop the daemon."""
+        try:
+            self.engine.refresh_adapter(samples_changed)
+        except Exception:
+            log.exception("checking the personal adapter failed; rewriting without it")
 
     async def _preload(self) -> None:
         assert self._loop is not None
@@ -299,6 +308,8 @@ class Daemon:
         if self._log_handler is not None:
             logging.getLogger().removeHandler(self._log_handler)
         self._remove_socket()
+        if self.engine.personal is not None:
+            self.engine.personal.close()  # a training run stops at its next step, checkpointed
         loop = asyncio.get_running_loop()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(loop.run_in_executor(None, self.backend.close), 5.0)
@@ -428,6 +439,8 @@ class Daemon:
                 result = inline[method](conn, params)
             except HandlerError as exc:
                 session.respond(request.msgid, P.error_object(exc.code, exc.message))
+            except P.ProtocolError as exc:
+                session.respond(request.msgid, P.error_object(P.INVALID_PARAMS, str(exc)))
             else:
                 session.respond(request.msgid, None, result)
             return
@@ -519,6 +532,9 @@ class Daemon:
         if event in ("trained", "reloaded") and self.watcher is not None:
             self.watcher.retarget(self.store.samples_dir)
             self.watcher.schedule_settle()
+        if event in ("recalibrated", "trained", "reloaded") and not self._closing:
+            # A stale adapter is dropped at once; a retraining, if due, waits for quiet.
+            self._refresh.submit(self._refresh_adapter, True)
         self._broadcast(
             P.TOPIC_PROFILE, P.PROFILE_CHANGED, self._profile_changed_params(event, changes)
         )
@@ -532,17 +548,17 @@ class Daemon:
             )
 
     def _profile_changed_params(self, event: str, changes: ChangeSet) -> dict[str, Any]:
-        return {
-            "profile": self.config.profile,
-            "revision": self.store.revision,
-            "event": event,
-            "changed": changes.changed,
-            "removed": changes.removed,
-            "skipped": changes.skipped,
-            "documents": self.store.document_count(),
-            "samples_dir": str(self.store.samples_dir) if self.store.samples_dir else None,
-            "samples_status": self._samples_status(),
-        }
+        return P.ProfileChangedNotification(
+            profile=self.config.profile,
+            revision=self.store.revision,
+            event=event,  # type: ignore[arg-type]
+            changed=list(changes.changed),
+            removed=list(changes.removed),
+            skipped=list(changes.skipped),
+            documents=self.store.document_count(),
+            samples_dir=str(self.store.samples_dir) if self.store.samples_dir else None,
+            samples_status=self._samples_status(),
+        ).to_wire()
 
     def _samples_status(self) -> str:
         if self.watcher is not None:
@@ -552,68 +568,64 @@ class Daemon:
     # -- inline methods -------------------------------------------------------------------------
 
     def _hello(self, conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
-        client_protocol = params.get("protocol")
-        compatible = client_protocol is None or client_protocol == P.PROTOCOL_VERSION
-        conn.client = str(params.get("client") or "") or None
+        hello = P.HelloParams.from_wire(params)
+        compatible = hello.protocol is None or hello.protocol == P.PROTOCOL_VERSION
+        conn.client = hello.client or None
         if not compatible:
             log.info(
                 "%s speaks protocol %s, we speak %s",
                 conn.session.name,
-                client_protocol,
+                hello.protocol,
                 P.PROTOCOL_VERSION,
             )
-        return {
-            "server": P.SERVER_NAME,
-            "version": inkmod.__version__,
-            "protocol": P.PROTOCOL_VERSION,
-            "pid": os.getpid(),
-            "profile": self.config.profile,
-            "compatible": compatible,
-            "backend": self.backend.name,
-            "samples_dir": str(self.store.samples_dir) if self.store.samples_dir else None,
-        }
+        return P.HelloResult(
+            server=P.SERVER_NAME,
+            version=inkmod.__version__,
+            protocol=P.PROTOCOL_VERSION,
+            pid=os.getpid(),
+            profile=self.config.profile,
+            compatible=compatible,
+            backend=self.backend.name,
+            samples_dir=str(self.store.samples_dir) if self.store.samples_dir else None,
+        ).to_wire()
 
     def _status(self, conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
         now = time.time()
-        status: dict[str, Any] = {
-            "pid": os.getpid(),
-            "version": inkmod.__version__,
-            "protocol": P.PROTOCOL_VERSION,
-            "profile": self.config.profile,
-            "socket": str(self.paths.socket),
-            "log": str(self.paths.log),
-            "samples_dir": str(self.store.samples_dir) if self.store.samples_dir else None,
-            "samples_status": self._samples_status(),
-            "started": self.started,
-            "uptime": now - self.started,
-            "clients": len(self.connections),
-            "requests": sum(len(c.jobs) for c in self.connections.values()),
-            "idle_timeout": self.config.idle_timeout,
-            "memory_rss": memory_rss(),
-        }
-        status.update(self.engine.status_fields())
-        return status
+        engine = self.engine.status_fields()
+        return P.StatusResult(
+            pid=os.getpid(),
+            version=inkmod.__version__,
+            protocol=P.PROTOCOL_VERSION,
+            profile=self.config.profile,
+            socket=str(self.paths.socket),
+            log=str(self.paths.log),
+            samples_dir=str(self.store.samples_dir) if self.store.samples_dir else None,
+            samples_status=self._samples_status(),
+            started=self.started,
+            uptime=now - self.started,
+            clients=len(self.connections),
+            requests=sum(len(c.jobs) for c in self.connections.values()),
+            idle_timeout=self.config.idle_timeout,
+            memory_rss=memory_rss(),
+            **engine,
+        ).to_wire()
 
     def _cancel(self, conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
-        msgid = params.get("id")
-        if not isinstance(msgid, int) or isinstance(msgid, bool):
-            raise HandlerError(P.INVALID_PARAMS, "'id' must be the msgid of a request")
+        msgid = P.CancelParams.from_wire(params).id
         job = conn.jobs.get(msgid)
         if job is None:
-            return {"cancelled": False}
+            return P.CancelResult(False).to_wire()
         job.cancel.set()
         self._respond_once(
             conn, job, P.error_object(P.REQUEST_CANCELLED, "request cancelled"), None
         )
         log.info("%s cancelled %s (msgid %d)", conn.session.name, job.method, msgid)
-        return {"cancelled": True}
+        return P.CancelResult(True).to_wire()
 
     def _subscribe(self, conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
-        topics = params.get("topics", [P.TOPIC_PROFILE])
-        if not isinstance(topics, list) or not all(t in P.TOPICS for t in topics):
-            raise HandlerError(P.INVALID_PARAMS, f"'topics' must be a list of {list(P.TOPICS)}")
+        topics = P.SubscribeParams.from_wire(params).topics
         conn.topics = set(topics)
-        return {"topics": sorted(conn.topics)}
+        return P.SubscribeResult(sorted(conn.topics)).to_wire()
 
     def _shutdown(self, conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
         log.info("%s asked the daemon to shut down", conn.session.name)

@@ -9,6 +9,7 @@ reuse, so candidates 2..k pay only for their own tokens.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import threading
@@ -24,9 +25,9 @@ from inkmod.generation.prompt import (
     rewrite_messages,
     select_exemplars,
 )
+from inkmod.style.document import parse
 from inkmod.style.features import paragraph_features
 from inkmod.style.lexicons import FUNCTION_WORDS
-from inkmod.style.markup import extract_prose
 from inkmod.style.profile import StyleProfile
 from inkmod.style.tokens import parse_paragraph, split_sentences
 
@@ -43,6 +44,21 @@ _NEXT_LABEL_RE = re.compile(r"\n\s*(?:Original|Draft|Passage(?: \d+)?|Example \d
 
 TokenFn = Callable[[int, str], None]
 CandidateFn = Callable[[int, "Candidate"], None]
+
+
+@dataclass(frozen=True)
+class PersonalStyle:
+    """Rewrite through the writer's personal adapter, which the backend has loaded.
+
+    Why a different prompt: the adapter learned "neutral version -> the writer's own text" in
+    one exact format (:mod:`inkmod.generation.personal.format`), so the model is shown only the
+    neutralised paragraph in that format -- no style description, no exemplars. Faithfulness is
+    still judged against the *original* paragraph. The caller (the CLI or the daemon) decides
+    whether a valid adapter is loaded; the engine never guesses.
+    """
+
+    neutraliser: Callable[[str], str]
+    name: str = "deterministic"
 
 
 @dataclass(frozen=True)
@@ -82,15 +98,37 @@ class ParagraphRewrite:
     candidates: list[Candidate]
     source_start: int = 0
     source_end: int = 0
+    original_z: float | None = None
+    """The original's standardised surprise (what "closer to the writer" is measured on)."""
 
     @property
     def changed(self) -> bool:
         """False when the original was kept (no candidate was closer and faithful enough)."""
         return self.chosen.finish_reason != "unchanged"
 
+    @property
+    def reason(self) -> str | None:
+        """Why the original was kept, in a sentence for the writer (None when changed)."""
+        if self.changed:
+            return None
+        usable = [c for c in self.candidates if c.text and c.finish_reason != "cancelled"]
+        if not usable:
+            return "no rewrite was generated"
+        z = self.original_z if self.original_z is not None else self.chosen.z
+        closer = [c for c in usable if z is None or (c.z is not None and c.z < z)]
+        n = len(usable)
+        some = "the rewrite was" if n == 1 else f"none of the {n} rewrites was"
+        if not closer:
+            return f"{some} closer to your style than the original"
+        return (
+            f"{some} both closer to your style and faithful to the original "
+            f"({len(closer)} closer, but changing what it says)"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "changed": self.changed,
+            "reason": self.reason,
             "original": self.original,
             "original_drift": self.original_drift,
             "text": self.chosen.text,
@@ -264,9 +302,14 @@ def rewrite_paragraph(
     on_token: TokenFn | None = None,
     on_candidate: CandidateFn | None = None,
     cancel: threading.Event | None = None,
+    personal: PersonalStyle | None = None,
 ) -> ParagraphRewrite:
-    """Rewrite one paragraph: k candidates, re-ranked; never exceeds the model's context."""
-    chat = _is_chat(backend)
+    """Rewrite one paragraph: k candidates, re-ranked; never exceeds the model's context.
+
+    With ``personal`` the candidates come from the writer's adapter (see :class:`PersonalStyle`);
+    without, from the in-context style prompt with exemplars.
+    """
+    chat = _is_chat(backend) and personal is None
     context = _context_length(backend)
     paragraph_tokens = backend.count_tokens(paragraph)
     # Leave room for the answer (a rewrite is about as long as the original).
@@ -284,18 +327,26 @@ def rewrite_paragraph(
                     on_token=on_token,
                     on_candidate=on_candidate,
                     cancel=cancel,
+                    personal=personal,
                 )
                 for piece in pieces
             ]
             return _join_parts(paragraph, profile, parts)
-    exemplars = select_exemplars(profile, paragraph, n=3)
-    prompt = build_prompt(profile, paragraph, exemplars, chat)
     max_answer = int(paragraph_tokens * 1.6) + 32
-    while exemplars and prompt_tokens(backend, prompt) + max_answer > context:
-        exemplars = exemplars[:-1]
+    prompt: str | list[ChatMessage]
+    if personal is not None:
+        from inkmod.generation.personal import format as personal_format
+
+        prompt = personal_format.rewrite_prompt(personal.neutraliser(paragraph))
+        stop: tuple[str, ...] = personal_format.STOP
+    else:
+        exemplars = select_exemplars(profile, paragraph, n=3)
         prompt = build_prompt(profile, paragraph, exemplars, chat)
+        while exemplars and prompt_tokens(backend, prompt) + max_answer > context:
+            exemplars = exemplars[:-1]
+            prompt = build_prompt(profile, paragraph, exemplars, chat)
+        stop = ("\n\n", "\nPassage", "\nDraft:") if not chat else ()
     max_answer = max(16, min(max_answer, context - prompt_tokens(backend, prompt) - 8))
-    stop = ("\n\n", "\nPassage", "\nDraft:") if not chat else ()
     original = profile.score_features(paragraph_features(parse_paragraph(paragraph)))
     candidates: list[Candidate] = []
     for index in range(max(1, k)):
@@ -310,7 +361,7 @@ def rewrite_paragraph(
         callback = (lambda piece, i=index: on_token(i, piece)) if on_token else None
         started = time.perf_counter()
         result = backend.generate(prompt, config, on_token=callback, cancel=cancel)
-        text = clean_output(result.text)
+        text = clean_output(_personal_completion(result.text) if personal else result.text)
         drift, kept, score, z = rank(profile, paragraph, text)
         candidate = Candidate(
             text=text,
@@ -328,7 +379,13 @@ def rewrite_paragraph(
         if result.finish_reason == "cancelled":
             break
     chosen = choose(candidates, original.z) or _unchanged(paragraph, original.score, original.z)
-    return ParagraphRewrite(paragraph, original.score, chosen, candidates)
+    return ParagraphRewrite(paragraph, original.score, chosen, candidates, original_z=original.z)
+
+
+def _personal_completion(raw: str) -> str:
+    from inkmod.generation.personal.format import clean_completion
+
+    return clean_completion(raw)
 
 
 def _unchanged(paragraph: str, drift: float | None, z: float | None) -> Candidate:
@@ -351,8 +408,8 @@ def _join_parts(
         parts[-1].chosen.finish_reason,
         z,
     )
-    original_drift = profile.score_features(paragraph_features(parse_paragraph(paragraph))).score
-    return ParagraphRewrite(paragraph, original_drift, chosen, [chosen])
+    original = profile.score_features(paragraph_features(parse_paragraph(paragraph)))
+    return ParagraphRewrite(paragraph, original.score, chosen, [chosen], original_z=original.z)
 
 
 def rewrite_text(
@@ -368,6 +425,7 @@ def rewrite_text(
     on_candidate: CandidateFn | None = None,
     on_paragraph: Callable[[int, int, ParagraphRewrite], None] | None = None,
     cancel: threading.Event | None = None,
+    personal: PersonalStyle | None = None,
 ) -> RewriteResult:
     """Rewrite every prose paragraph of ``text`` (or only the drifting ones), keeping the rest.
 
@@ -375,33 +433,115 @@ def rewrite_text(
     rewritten paragraph replaces exactly its source range.
     """
     started = time.perf_counter()
-    blocks = [b for b in extract_prose(text, fmt) if b.kind in ("paragraph", "quote")]  # type: ignore[arg-type]
+    blocks = parse(text, fmt)
     rewrites: list[ParagraphRewrite] = []
     cancelled = False
     for index, block in enumerate(blocks):
         if cancel is not None and cancel.is_set():
             cancelled = True
             break
-        source = text[block.source_start : block.source_end]
+        source = text[block.start : block.end]
         if only_drifting:
             score = profile.score_text(block.text).score
             if score is None or score <= threshold:
                 continue
-        done = rewrite_paragraph(
+        for done in rewrite_block(
             source,
+            block.kind,
             profile,
             backend,
             k=k,
             on_token=on_token,
             on_candidate=on_candidate,
             cancel=cancel,
-        )
-        done.source_start, done.source_end = block.source_start, block.source_end
-        rewrites.append(done)
-        if on_paragraph:
-            on_paragraph(index, len(blocks), done)
-    output = text
-    for item in sorted(rewrites, key=lambda r: -r.source_start):
-        output = output[: item.source_start] + item.chosen.text + output[item.source_end :]
+            personal=personal,
+        ):
+            done.source_start += block.start
+            done.source_end += block.start
+            rewrites.append(done)
+            if on_paragraph:
+                on_paragraph(index, len(blocks), done)
+    output = apply_rewrites(text, rewrites)
     cancelled = cancelled or bool(cancel is not None and cancel.is_set())
     return RewriteResult(output, rewrites, cancelled, time.perf_counter() - started)
+
+
+_ITEM_RE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)]|#\.|\\item)[ \t]+", re.MULTILINE)
+_QUOTE_MARK_RE = re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE)
+
+
+def block_units(source: str, kind: str) -> list[tuple[int, int, str]]:
+    """The units one block is rewritten in: ``(start, end, text for the model)``.
+
+    ``source`` is the block's source exactly as the markup parser delimits it (for a list or
+    a quote it starts *after* the first marker). A paragraph is one unit. A quote is one unit
+    whose text has its ``>`` markers removed (the rewrite replaces everything after the first
+    one, so the quote stays a quote). A list is rewritten **item by item**: each item's text
+    after its marker is one unit, so every marker, number and indentation stays where it was
+    and the list stays a list of as many items -- rewriting the list as one passage would let
+    the model merge, drop or reorder items and return prose where a list was.
+    """
+    if kind == "list":
+        bounds = [0] + [m.end() for m in _ITEM_RE.finditer(source) if m.start() > 0]
+        ends = [m.start() for m in _ITEM_RE.finditer(source) if m.start() > 0] + [len(source)]
+        units = []
+        for start, end in zip(bounds, ends, strict=True):
+            end = start + len(source[start:end].rstrip())
+            words = " ".join(source[start:end].split())
+            if words:
+                units.append((start, end, words))
+        return units
+    end = len(source.rstrip())
+    if kind == "quote":
+        return [(0, end, " ".join(_QUOTE_MARK_RE.sub("", source[:end]).split()))]
+    return [(0, end, source[:end])]
+
+
+def rewrite_block(
+    source: str,
+    kind: str,
+    profile: StyleProfile,
+    backend: Backend,
+    *,
+    k: int = DEFAULT_K,
+    on_token: TokenFn | None = None,
+    on_candidate: CandidateFn | None = None,
+    on_unit: Callable[[ParagraphRewrite], None] | None = None,
+    cancel: threading.Event | None = None,
+    personal: PersonalStyle | None = None,
+) -> list[ParagraphRewrite]:
+    """Rewrite exactly one block (its ``source``, of ``kind``) as one unit, never re-parsing it
+    without its context: one rewrite per unit of :func:`block_units`, offsets relative to
+    ``source``. When a unit is kept, its ``original`` is what the model saw; put
+    ``source[source_start:source_end]`` back (see :func:`apply_rewrites`)."""
+    out: list[ParagraphRewrite] = []
+    for start, end, text in block_units(source, kind):
+        if cancel is not None and cancel.is_set():
+            break
+        done = rewrite_paragraph(
+            text,
+            profile,
+            backend,
+            k=k,
+            on_token=on_token,
+            on_candidate=on_candidate,
+            cancel=cancel,
+            personal=personal,
+        )
+        done.source_start, done.source_end = start, end
+        if kind != "paragraph" and done.changed:  # an item or a quote stays on its lines
+            done.chosen = dataclasses.replace(done.chosen, text=" ".join(done.chosen.text.split()))
+        out.append(done)
+        if on_unit:
+            on_unit(done)
+    return out
+
+
+def apply_rewrites(text: str, rewrites: list[ParagraphRewrite]) -> str:
+    """``text`` with every changed unit replaced by its chosen candidate (kept ones as they
+    were, byte for byte)."""
+    output = text
+    for item in sorted(rewrites, key=lambda r: -r.source_start):
+        if item.changed:
+            output = output[: item.source_start] + item.chosen.text + output[item.source_end :]
+    return output

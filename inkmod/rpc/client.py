@@ -366,7 +366,7 @@ class DaemonClient:
         state = f"exited with status {returncode}" if returncode is not None else "did not answer"
         tail = spawn_output_tail(self.paths)
         if not tail:
-            from inkmod.daemon.logs import tail as log_tail
+            from inkmod.textfiles import tail as log_tail
 
             tail = "\n".join(log_tail(self.paths.log, 15))
         detail = f"\n{tail}" if tail else ""
@@ -618,31 +618,30 @@ class DaemonClient:
         self,
         text: str | None = None,
         *,
-        paragraphs: Sequence[str] | None = None,
+        blocks: Sequence[P.Block] | None = None,
         fmt: str | None = None,
         threshold: float | None = None,
         ignored: Sequence[str] = (),
         timeout: float | None = -1.0,
     ) -> dict[str, Any]:
-        """Drift reports for ``text`` (or each of ``paragraphs``): ``{"reports": [...]}``."""
-        params: dict[str, Any] = {}
-        if text is not None:
-            params["text"] = text
-        if paragraphs is not None:
-            params["paragraphs"] = list(paragraphs)
-        if fmt is not None:
-            params["fmt"] = fmt
-        if threshold is not None:
-            params["threshold"] = threshold
-        if ignored:
-            params["ignored"] = list(ignored)
-        result: dict[str, Any] = self.call(P.ANALYZE, params, timeout=timeout)
+        """Drift reports for a document ``text``, or for ``blocks`` the caller extracted
+        (each report then carries ``index`` and the block's ``hash``): the wire form of
+        :class:`~inkmod.rpc.protocol.AnalyzeResult`."""
+        params = P.AnalyzeParams(
+            blocks=list(blocks) if blocks is not None else None,
+            text=text,
+            fmt=fmt,
+            threshold=threshold,
+            ignored=list(ignored),
+        )
+        result: dict[str, Any] = self.call(P.ANALYZE, params.to_wire(), timeout=timeout)
         return result
 
     def rewrite(
         self,
         text: str,
         *,
+        kind: str | None = None,
         k: int = 1,
         fmt: str | None = None,
         only_drifting: bool = False,
@@ -651,11 +650,13 @@ class DaemonClient:
         on_candidate: Callable[[dict[str, Any]], None] | None = None,
         timeout: float | None = -1.0,
     ) -> dict[str, Any]:
-        """Rewrite ``text`` in the profile's style (``RewriteResult.to_dict()`` plus
-        ``revision``). ``on_token(paragraph, candidate, piece)`` and ``on_candidate(dict)``
-        receive the stream; all of it is delivered before this returns."""
+        """Rewrite ``text`` in the profile's style: the wire form of
+        :class:`~inkmod.rpc.protocol.RewriteResult` (with ``kind``, ``text`` is one block's
+        source). ``on_token(paragraph, candidate, piece)`` and ``on_candidate(dict)`` receive
+        the stream; all of it is delivered before this returns."""
         pending = self.start_rewrite(
             text,
+            kind=kind,
             k=k,
             fmt=fmt,
             only_drifting=only_drifting,
@@ -671,6 +672,7 @@ class DaemonClient:
         self,
         text: str,
         *,
+        kind: str | None = None,
         k: int = 1,
         fmt: str | None = None,
         only_drifting: bool = False,
@@ -688,14 +690,16 @@ class DaemonClient:
         if on_candidate is not None:
             candidate_cb = on_candidate
             listeners[P.REWRITE_CANDIDATE] = lambda _m, p: candidate_cb(p)
-        params: dict[str, Any] = {"text": text, "k": k, "stream": on_token is not None}
-        if fmt is not None:
-            params["fmt"] = fmt
-        if only_drifting:
-            params["only_drifting"] = True
-        if threshold is not None:
-            params["threshold"] = threshold
-        return self.start(P.REWRITE, params, listeners=listeners)
+        params = P.RewriteParams(
+            text=text,
+            kind=kind,
+            k=k,
+            fmt=fmt,
+            only_drifting=only_drifting,
+            threshold=threshold,
+            stream=on_token is not None,
+        )
+        return self.start(P.REWRITE, params.to_wire(), listeners=listeners)
 
     def train(
         self,
@@ -712,7 +716,7 @@ class DaemonClient:
         daemon's model (``teacher=None``: the drift score is the critic)."""
 
         def on_notification(_method: str, params: dict[str, Any]) -> None:
-            if "loop" in params:
+            if params.get("loop") is not None:
                 if on_loop_progress is not None:
                     on_loop_progress(params["loop"])
             elif on_progress is not None:
@@ -725,8 +729,9 @@ class DaemonClient:
         result: dict[str, Any] = self.call(P.TRAIN, params, timeout=timeout, listeners=listeners)
         return result
 
-    def profile_get(self, documents: bool = True) -> dict[str, Any]:
-        result: dict[str, Any] = self.call(P.PROFILE_GET, {"documents": documents})
+    def profile_get(self, documents: bool = True, figures: bool = False) -> dict[str, Any]:
+        params = P.ProfileGetParams(documents=documents, figures=figures)
+        result: dict[str, Any] = self.call(P.PROFILE_GET, params.to_wire())
         return result
 
     def profile_reload(self) -> dict[str, Any]:

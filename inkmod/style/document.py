@@ -1,81 +1,151 @@
-"""Scoring a whole document paragraph by paragraph, with exact source ranges.
+"""The document model: a text in some markup, cut into the prose blocks InkMod scores.
+
+One :class:`Block` type, one :func:`parse`, one set of scored block kinds (:data:`SCORED_KINDS`)
+and one language mapping (:func:`format_for`), used by the CLI, the daemon, the rewrite engine and
+the language server alike. Scoring a document lives in :mod:`inkmod.style.reports`.
+
+Why this module is light: the language server parses every document on every keystroke but must
+not load the drift engine (its word tables alone would push the server past its memory budget),
+so this module imports only the pure-Python markup parsers. An import-linter contract in
+``pyproject.toml`` keeps it so.
 
 Why a cache keyed by content: in the editor every keystroke re-analyses the document, but only the
-paragraph being typed has changed. Scores are cached by the paragraph's text hash and the profile's
-version, so an edit re-scores only the paragraphs it touched.
+paragraph being typed has changed. Scores are cached by the paragraph's text hash (and, in the
+engine, the profile's version), so an edit re-scores only the paragraphs it touched.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Generic, Literal, TypeVar
 
-from inkmod.style.drift import DriftResult
-from inkmod.style.features import paragraph_features
-from inkmod.style.markup import LineIndex, ProseBlock, extract_prose
-from inkmod.style.profile import StyleProfile
-from inkmod.style.tokens import parse_paragraph
+from inkmod.style.markup import Format, canonical_language, extract_prose, format_for_language_id
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "SCORED_KINDS",
+    "Block",
+    "DocumentFormat",
+    "Format",
+    "ScoreCache",
+    "block_at",
+    "canonical_language",
+    "format_for",
+    "markup_format",
+    "parse",
+    "text_hash",
+]
 
 DEFAULT_THRESHOLD = 0.95
+"""A paragraph drifts when its score is above this: more unusual than 95 % of your own."""
+
 SCORED_KINDS = frozenset({"paragraph", "quote", "list"})
+"""The block kinds that are prose to score and rewrite (headings are not)."""
+
+DocumentFormat = Literal[
+    "markdown", "restructuredtext", "latex", "plaintext", "gitcommit", "asciidoc"
+]
+"""A markup :data:`~inkmod.style.markup.Format`, or one of the two plain-text dialects the
+extractor understands through keywords."""
+
+_DIALECTS = ("gitcommit", "asciidoc")
+
+
+def format_for(language_id_or_format: str | None) -> DocumentFormat:
+    """The document format for an LSP language id, an editor's alias of one (Neovim's ``rst``,
+    ``tex``, ``text``) or a format name; anything unknown is plain text."""
+    lid = canonical_language(language_id_or_format)
+    if lid == "gitcommit":
+        return "gitcommit"
+    if lid == "asciidoc":
+        return "asciidoc"
+    return format_for_language_id(lid)
+
+
+def markup_format(language_id_or_format: str | None) -> Format:
+    """:func:`format_for` without the dialects (``gitcommit``, ``asciidoc`` -> ``plaintext``):
+    what to send where only the four markup families are understood."""
+    return format_for_language_id(canonical_language(language_id_or_format))
+
+
+def text_hash(text: str) -> str:
+    """Content hash of a block's text: the key of the score caches and of ignored paragraphs."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 @dataclass(frozen=True)
-class Position:
-    line: int
-    character: int
+class Block:
+    """One prose block of a document: what is scored, and where it is in the source."""
 
-    def to_dict(self) -> dict[str, int]:
-        return {"line": self.line, "character": self.character}
-
-
-@dataclass(frozen=True)
-class ParagraphReport:
-    """One paragraph's drift with its range in the original text (LSP positions, UTF-16)."""
-
-    start: Position
-    end: Position
-    start_offset: int
-    end_offset: int
+    start: int
+    """Offset (code points) of the block's first source character."""
+    end: int
+    """Offset just after its last source character."""
     kind: str
-    words: int
-    score: float | None
-    drifting: bool
-    reasons: tuple[str, ...]
-    components: dict[str, float] = field(default_factory=dict)
-    text_hash: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "start": self.start.to_dict(),
-            "end": self.end.to_dict(),
-            "start_offset": self.start_offset,
-            "end_offset": self.end_offset,
-            "kind": self.kind,
-            "words": self.words,
-            "score": self.score,
-            "drifting": self.drifting,
-            "reasons": list(self.reasons),
-            "components": {k: round(v, 3) for k, v in self.components.items()},
-            "hash": self.text_hash,
-        }
+    """One of :data:`SCORED_KINDS`."""
+    text: str
+    """The prose with markup removed and whitespace collapsed: what the engine scores."""
+    hash: str
+    """:func:`text_hash` of :attr:`text`."""
 
 
-class ScoreCache:
-    """LRU cache of drift results by (paragraph hash, profile version). Thread-safe."""
+def parse(text: str, language_id_or_format: str | None) -> list[Block]:
+    """The scored prose blocks of ``text`` (paragraphs, quotes, lists), in document order.
+
+    ``language_id_or_format`` goes through :func:`format_for`, so ``"rst"``, ``"gitcommit"`` and
+    ``"restructuredtext"`` all work. Never raises (see :func:`~inkmod.style.markup.extract_prose`).
+    """
+    fmt = format_for(language_id_or_format)
+    blocks = extract_prose(
+        text,
+        "plaintext" if fmt in _DIALECTS else fmt,  # type: ignore[arg-type]
+        gitcommit=fmt == "gitcommit",
+        asciidoc=fmt == "asciidoc",
+    )
+    return [
+        Block(b.source_start, b.source_end, b.kind, b.text, text_hash(b.text))
+        for b in blocks
+        if b.kind in SCORED_KINDS and b.text.strip()
+    ]
+
+
+def block_at(blocks: Sequence[Block], offset: int) -> Block | None:
+    """The block containing ``offset`` (its end counts as inside: a cursor after the last
+    character of a paragraph is still "in" it)."""
+    starts = [b.start for b in blocks]
+    index = bisect_right(starts, offset) - 1
+    if index >= 0 and blocks[index].start <= offset <= blocks[index].end:
+        return blocks[index]
+    return None
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class ScoreCache(Generic[K, V]):
+    """Bounded LRU cache of scores by key. Thread-safe.
+
+    The engine keys drift results by ``(paragraph hash, profile version)``; the language server
+    keys its scores by paragraph hash and calls :meth:`clear` whenever the profile changes, so
+    that results computed for an older profile (:attr:`generation`) are never stored.
+    """
 
     def __init__(self, capacity: int = 4096) -> None:
-        self._items: OrderedDict[tuple[str, float], DriftResult] = OrderedDict()
+        self._items: OrderedDict[K, V] = OrderedDict()
         self._capacity = capacity
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.generation = 0
+        """Incremented by :meth:`clear`; work started under an older generation is discarded."""
 
-    def get(self, key: tuple[str, float]) -> DriftResult | None:
+    def get(self, key: K) -> V | None:
         with self._lock:
             found = self._items.get(key)
             if found is not None:
@@ -85,86 +155,37 @@ class ScoreCache:
                 self.misses += 1
             return found
 
-    def put(self, key: tuple[str, float], value: DriftResult) -> None:
+    def put(self, key: K, value: V) -> None:
+        self.put_many({key: value})
+
+    def get_many(self, keys: Sequence[K]) -> dict[K, V]:
+        """The cached values among ``keys`` (missing keys are left out)."""
         with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
+            found: dict[K, V] = {}
+            for key in keys:
+                value = self._items.get(key)
+                if value is not None:
+                    self._items.move_to_end(key)
+                    found[key] = value
+            self.hits += len(found)
+            self.misses += len(keys) - len(found)
+            return found
+
+    def put_many(self, items: Mapping[K, V], generation: int | None = None) -> None:
+        """Store ``items``, unless ``generation`` is given and the cache was cleared since."""
+        with self._lock:
+            if generation is not None and generation != self.generation:
+                return
+            for key, value in items.items():
+                self._items[key] = value
+                self._items.move_to_end(key)
             while len(self._items) > self._capacity:
                 self._items.popitem(last=False)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.generation += 1
 
-def text_hash(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
-
-
-def score_block(
-    block: ProseBlock, profile: StyleProfile, cache: ScoreCache | None = None
-) -> tuple[DriftResult, str]:
-    """Drift of one prose block (cached by content)."""
-    digest = text_hash(block.text)
-    key = (digest, profile.updated_at)
-    if cache is not None:
-        cached = cache.get(key)
-        if cached is not None:
-            return cached, digest
-    result = profile.score_features(paragraph_features(parse_paragraph(block.text)))
-    if cache is not None:
-        cache.put(key, result)
-    return result, digest
-
-
-def prose_blocks(text: str, fmt: str) -> list[ProseBlock]:
-    """Prose blocks of ``text``; ``fmt`` is a markup format or the LSP ids gitcommit/asciidoc."""
-    if fmt == "gitcommit":
-        return extract_prose(text, "plaintext", gitcommit=True)
-    if fmt == "asciidoc":
-        return extract_prose(text, "plaintext", asciidoc=True)
-    return extract_prose(text, fmt)  # type: ignore[arg-type]
-
-
-def analyze_text(
-    text: str,
-    fmt: str,
-    profile: StyleProfile,
-    *,
-    threshold: float | None = None,
-    cache: ScoreCache | None = None,
-    ignored: frozenset[str] = frozenset(),
-    check: Callable[[], None] | None = None,
-) -> list[ParagraphReport]:
-    """Score every prose paragraph of ``text`` (in markup format ``fmt``) against ``profile``.
-
-    ``ignored`` holds paragraph hashes the writer asked to ignore: they are reported with no
-    score and are never drifting. ``check`` is called before each paragraph and may raise to
-    stop (the daemon cancels the analysis of a client that went away).
-    """
-    limit = DEFAULT_THRESHOLD if threshold is None else threshold
-    index = LineIndex(text)
-    reports: list[ParagraphReport] = []
-    for block in prose_blocks(text, fmt):
-        if block.kind not in SCORED_KINDS:
-            continue
-        if check is not None:
-            check()
-        result, digest = score_block(block, profile, cache)
-        score = result.score
-        reasons = result.reasons
-        if digest in ignored:
-            score, reasons = None, ("ignored at your request",)
-        start, end = block.source_start, block.source_end
-        reports.append(
-            ParagraphReport(
-                start=Position(*index.position(start)),
-                end=Position(*index.position(end)),
-                start_offset=start,
-                end_offset=end,
-                kind=block.kind,
-                words=result.words,
-                score=score,
-                drifting=score is not None and score > limit,
-                reasons=reasons,
-                components=dict(result.components),
-                text_hash=digest,
-            )
-        )
-    return reports
+    def __len__(self) -> int:
+        return len(self._items)

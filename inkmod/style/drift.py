@@ -32,6 +32,8 @@ from inkmod.style.features import (
     tone_counts,
 )
 from inkmod.style.view import ProfileView
+from inkmod.style.weights import COMPONENT_WEIGHTS
+from inkmod.style.weights import COMPONENTS as COMPONENTS
 
 MIN_WORDS = 25  # below this a paragraph is too short to judge
 # Dirichlet prior: how many background words the writer's counts compete with.
@@ -39,25 +41,22 @@ PRIOR_WEIGHT = 20000.0
 TOP_FUNCTION_WORDS = 60
 SHAPE_SMOOTHING = 3.0  # how many observations a shape history needs before it is trusted
 
-# How much each component counts in the combined score, after standardising each by the writer's
-# own spread. Vocabulary (likelihood ratio against general English) and syntax (the order of
-# function words and punctuation, topic masked) carry nearly all the evidence on short passages;
-# the other habits are kept with a small weight, mostly so that reasons can name them. Chosen on
-# the novels of benchmarks/ and checked unchanged on the blogs (see benchmarks/bench_style.py).
-COMPONENT_WEIGHTS: dict[str, float] = {
-    "vocabulary": 1.0,
-    "syntax": 1.5,
-    "function_words": 0.1,
-    "sentence_length": 0.1,
-    "punctuation": 0.1,
-    "tone": 0.1,
-    "phrasing": 0.1,
-    "word_length": 0.1,
-}
+# A paragraph that repeats itself beyond this many of the writer's own spreads is looping (a
+# degenerate draft or a stuck model); every spread further adds LOOP_GAIN spreads of drift,
+# outside the clipped mean, so a loop made of the writer's favourite words still drifts.
+LOOP_FREE = 3.0
+# Least spread a component's calibration may have. A small or uniform sample folder can show
+# almost no spread of repetition (or of glyphs), and one repeated word would then count as
+# many "spreads". Units are the components' own (repetition: a share of the paragraph).
+MIN_SPREAD: dict[str, float] = {"repetition": 0.05, "typography": 0.5}
+LOOP_GAIN = 1.0
+# Scores are reported with two decimals, and the decision "drifting = score > threshold" is taken
+# on that reported value: what the CLI, the JSON and the editor show is what was decided.
+SCORE_DECIMALS = 2
 # A standardised component counts at most this many of the writer's spreads either way: the
 # chi-square-like habits have heavy tails, and one extreme habit must not outvote the rest.
 COMPONENT_CLIP = 4.0
-COMPONENTS: tuple[str, ...] = tuple(COMPONENT_WEIGHTS)
+MINOR_COMPONENTS = frozenset(("typography",))  # named in reasons only after the others
 _TONE_KEYS = (
     "formal",
     "casual",
@@ -68,6 +67,16 @@ _TONE_KEYS = (
     "second_person",
     "contractions",
 )
+_TONE_LABELS = {
+    "formal": "formal words",
+    "casual": "casual words",
+    "emphatic": "emphatic words",
+    "hedges": "hedges (perhaps, somewhat, might)",
+    "intensifiers": "intensifiers (very, really, extremely)",
+    "first_person": "first-person words (I, me, we)",
+    "second_person": "second-person words (you, your)",
+    "contractions": "contractions",
+}
 _PUNCT_NAMES = {
     ".": "full stops",
     ",": "commas",
@@ -233,6 +242,21 @@ def surprises(
     else:
         values["phrasing"] = 0.0
 
+    # Typography: the share of typographic glyphs among quotes, dashes and ellipses, against the
+    # writer's share (a binomial chi-square with one degree of freedom).
+    typographic, straight = features.typography
+    glyphs = typographic + straight
+    if glyphs:
+        share = (view.typographic_marks + 0.5) / (view.typographic_marks + view.plain_marks + 1.0)
+        expected = glyphs * share
+        variance = glyphs * share * (1.0 - share) + 0.5
+        values["typography"] = (typographic - expected) ** 2 / variance
+        evidence["typography"] = (typographic, straight, share)
+    else:
+        values["typography"] = 0.0
+
+    values["repetition"] = features.repetition
+
     # Word length: z of mean word length.
     if view.word_length_sd > 0:
         mean_wl = features.word_length_sum / n
@@ -282,14 +306,15 @@ def _vocabulary(
 
 def _syntax(
     features: ParagraphFeatures, view: ProfileView
-) -> tuple[float, list[tuple[float, tuple[str, ...]]]]:
+) -> tuple[float, list[tuple[float, int]]]:
     """Minus the mean log gain of the writer's shape n-gram model over their shape unigrams.
 
     The paragraph is distorted (content words masked, function words and punctuation kept, see
     ``features.token_shape``); each shape is predicted from the ones before it by the writer's
     interpolated n-gram model. Dividing by the writer's own unigram probability leaves only the
     *order* in which they put things — how often "of the *" or ", which *ed" follows — which a
-    new topic does not change. Returns the value and the least expected patterns as evidence.
+    new topic does not change. Returns the value and, as evidence, where (token index) the least
+    expected patterns end.
     """
     shapes = features.shapes
     if len(shapes) < 2:
@@ -297,7 +322,7 @@ def _syntax(
     model = _ShapeModel.of(view)
     known = model.gains.get
     total = 0.0
-    lowest: list[tuple[float, tuple[str, ...]]] = []
+    lowest: list[tuple[float, int]] = []
     order = SHAPE_ORDER
     for i in range(1, len(shapes)):
         gram = shapes[i + 1 - order : i + 1] if i + 1 >= order else shapes[: i + 1]
@@ -306,7 +331,7 @@ def _syntax(
             value = model.gain(gram)
         total += value
         if value < -1.0 and len(gram) == order:
-            lowest.append((value, gram))
+            lowest.append((value, i))
     lowest.sort()
     return -total / (len(shapes) - 1), lowest[:3]
 
@@ -397,7 +422,7 @@ def _cached_top_function_words(view: ProfileView) -> list[str]:
 def _tone_rates(view: ProfileView) -> dict[str, float]:
     rates: dict[str, float] | None = view.cache.get("tone")
     if rates is None:
-        counts = tone_counts(dict(view.token_items()))
+        counts = tone_counts(view.token_counts())
         rates = view.cache["tone"] = {k: v / max(1, view.n_words) for k, v in counts.items()}
     return rates
 
@@ -428,7 +453,19 @@ def combine(
         normed[name] = max(-COMPONENT_CLIP, min(COMPONENT_CLIP, value))
     total = sum(COMPONENT_WEIGHTS.values())
     combined = sum(COMPONENT_WEIGHTS[k] * v for k, v in normed.items()) / total
+    loop = _loop_excess(values, calibration)
+    if loop > 0:
+        spread = calibration.combined_spread if calibration else 1.0
+        combined += LOOP_GAIN * loop * spread
     return combined, normed
+
+
+def _loop_excess(values: Mapping[str, float], calibration: Calibration | None) -> float:
+    """How many of the writer's spreads the paragraph repeats itself beyond ``LOOP_FREE``."""
+    if calibration is None or "repetition" not in calibration.components:
+        return 0.0
+    cal = calibration.components["repetition"]
+    return max(0.0, (values.get("repetition", 0.0) - cal.median) / cal.spread - LOOP_FREE)
 
 
 def standardise_combined(combined: float, calibration: Calibration | None) -> float:
@@ -465,7 +502,7 @@ def drift(
     score = score_from_combined(combined, calibration)
     reasons = explain(surprise, normed, view, features, max_reasons)
     return DriftResult(
-        score=round(score, 4),
+        score=round(score, SCORE_DECIMALS),
         words=features.n_words,
         reasons=tuple(reasons),
         components=normed,
@@ -474,18 +511,23 @@ def drift(
 
 
 _NO_SPACE_BEFORE = frozenset(".,;:!?)")
+_QUOTE_CONTEXT = 2  # tokens of the paragraph quoted on either side of an unusual pattern
 
 
-def _render_shapes(gram: Sequence[str]) -> str:
-    """A shape n-gram in plain text: masked words as '…' (keeping their ending), marks attached."""
+def _quote(sequence: Sequence[str], end: int) -> str:
+    """The paragraph's own words around the shape n-gram ending at token ``end``.
+
+    Quoting the writer's text ("needs, because the plan") says where the sentence is built
+    unlike theirs; the masked pattern itself ("… …s because") means nothing to a writer.
+    """
+    if not sequence or end >= len(sequence):
+        return ""
+    start = max(0, end + 1 - SHAPE_ORDER - _QUOTE_CONTEXT)
     out = ""
-    for shape in gram:
-        text = shape.replace("*", "…") if shape.startswith("*") else shape
-        if shape == "#":
-            text = "<number>"
-        if out and shape not in _NO_SPACE_BEFORE and not out.endswith("("):
+    for token in sequence[start : end + 1 + _QUOTE_CONTEXT]:
+        if out and token not in _NO_SPACE_BEFORE and not out.endswith("("):
             out += " "
-        out += text
+        out += token
     return out
 
 
@@ -504,9 +546,12 @@ def explain(
 
     Components are ranked by how unusual they are for this writer (the standardised value, so a
     habit three of their own spreads off outranks one two spreads off whatever its weight), ties
-    going to the weightier component.
+    going to the weightier component. Minor habits (which glyphs are typed) come after the rest.
     """
-    ranked = sorted(normed.items(), key=lambda item: (-item[1], -COMPONENT_WEIGHTS[item[0]]))
+    ranked = sorted(
+        normed.items(),
+        key=lambda item: (item[0] in MINOR_COMPONENTS, -item[1], -COMPONENT_WEIGHTS[item[0]]),
+    )
     reasons: list[str] = []
     ev = surprise.evidence
     for name, value in ranked:
@@ -556,18 +601,29 @@ def _reason(
         return f"{label}: {observed * per:.0f} per 1,000 words here; you use {mine:.0f}"
     if name == "tone" and ev.get("tone"):
         _, key, observed, expected = ev["tone"][0]
-        label = key.replace("_", " ")
+        label = _TONE_LABELS[key]
         per = 1000.0 / max(1, features.n_words)
         return (
-            f"{label} words: {observed * per:.0f} per 1,000 here; "
+            f"{label}: {observed * per:.0f} per 1,000 words here; "
             f"you use {expected * per:.0f} per 1,000"
         )
     if name == "syntax":
-        patterns = [_render_shapes(gram) for _, gram in ev.get("syntax") or []]
-        if patterns:
-            listed = ", ".join(f"'{p}'" for p in patterns[:2])
-            return f"sentences are put together unlike yours: you rarely write {listed}"
-        return "sentences are put together unlike yours"
+        quoted = [_quote(features.sequence, end) for _, end in ev.get("syntax") or []]
+        quoted = [q for q in quoted if q]
+        if quoted:
+            listed = ", ".join(f"“{q}”" for q in quoted[:2])
+            return f"sentences are put together unlike yours, as in {listed}"
+        return "sentences are put together unlike yours (the order of small words and commas)"
+    if name == "typography" and "typography" in ev:
+        typographic, plain, share = ev["typography"]
+        here = typographic / max(1, typographic + plain)
+        if here > share and share < 0.5:
+            return "curly quotes or typographic dashes here; you usually type straight ones"
+        if here < share and share > 0.5:
+            return "straight quotes or dashes here; you usually type curly ones (“ ” –)"
+        return None
+    if name == "repetition":
+        return "the paragraph repeats itself: the same words and phrases come round again"
     if name == "phrasing":
         return "few of the word pairs you habitually write"
     if name == "word_length" and "word_length" in ev:

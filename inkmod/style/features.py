@@ -159,9 +159,34 @@ def shape_ngrams(shapes: Sequence[str]) -> Counter[str]:
     return Counter(grams)
 
 
+# Typographic variants of a mark mean the same habit as the plain mark: curly double quotes are
+# quotation marks, an en dash used as a dash is a dash (between digits it is a range, a hyphen),
+# and "…" is an ellipsis like "...". They are folded before counting, so a writer who types (or
+# whose editor types) curly quotes is not told they never use quotation marks. Which glyph a
+# writer uses is kept as one minor habit of its own: ``typography_counts``.
+_TYPOGRAPHIC = {"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "–": "—", "…": "..."}
+_TYPOGRAPHIC_RE = re.compile("[“”„«»–…]")
+_DIGIT_RANGE_RE = re.compile(r"(?<=\d)–(?=\d)")
+# The plain counterparts, counted for the glyph habit: straight quotes, "...", "--" / " - ".
+_PLAIN_VARIANT_RE = re.compile(r'"|\.\.\.|--| - ')
+
+
+def fold_typography(text: str) -> str:
+    """Typographic quotes, en dashes and ellipses as the plain marks they stand for."""
+    if not _TYPOGRAPHIC_RE.search(text):
+        return text
+    text = _DIGIT_RANGE_RE.sub("-", text)
+    return _TYPOGRAPHIC_RE.sub(lambda m: _TYPOGRAPHIC[m.group(0)], text)
+
+
+def typography_counts(text: str) -> tuple[int, int]:
+    """(typographic marks, their plain counterparts) in raw text: the glyph habit."""
+    return len(_TYPOGRAPHIC_RE.findall(text)), len(_PLAIN_VARIANT_RE.findall(text))
+
+
 def lower_tokens(text: str) -> list[str]:
     """The lower-cased word and punctuation tokens of paragraph text, in order."""
-    return TOKEN_RE.findall(normalise(text).lower())
+    return TOKEN_RE.findall(fold_typography(normalise(text)).lower())
 
 
 def _lower_words(words: Sequence[str]) -> list[str]:
@@ -184,6 +209,12 @@ class ParagraphFeatures:
     bigrams: Counter[str]
     openers: tuple[str, ...]
     shapes: tuple[str, ...] = ()
+    # (typographic marks, plain counterparts): which glyphs the writer types, a minor habit.
+    typography: tuple[int, int] = (0, 0)
+    # How much the paragraph repeats itself (see ``repetition``): loops and degenerate drafts.
+    repetition: float = 0.0
+    # The token stream itself, only to quote the paragraph in reasons (not stored in profiles).
+    sequence: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -194,6 +225,8 @@ class ParagraphFeatures:
             "b": dict(self.bigrams),
             "o": list(self.openers),
             "d": list(self.shapes),
+            "y": list(self.typography),
+            "r": self.repetition,
         }
 
     @classmethod
@@ -206,7 +239,35 @@ class ParagraphFeatures:
             bigrams=Counter(data["b"]),
             openers=tuple(data["o"]),
             shapes=tuple(data.get("d", ())),
+            typography=(int(data["y"][0]), int(data["y"][1])),
+            repetition=float(data["r"]),
         )
+
+
+REPEAT_ORDER = 3  # word n-grams a paragraph repeating itself repeats
+_STEM_CHARS = 5
+
+
+def repetition(words: Sequence[str]) -> float:
+    """How much a paragraph repeats itself: 0 for none, towards 1 for a loop.
+
+    The share of its word trigrams that already occurred earlier in the paragraph, plus half the
+    share of its content words whose stem (first five letters) did. Writers repeat a name or a
+    term; a paragraph that keeps saying "the success of their business" is looping, which
+    nothing else in the drift score sees (every repeated word is one the writer uses).
+    """
+    n = len(words)
+    if n < REPEAT_ORDER + 1:
+        return 0.0
+    # Set sizes do the counting in C: repeats = occurrences - distinct.
+    grams = n - REPEAT_ORDER + 1
+    repeats = grams - len(set(zip(words, words[1:], words[2:], strict=False)))
+    function = lx.FUNCTION_WORDS
+    stems = [w[:_STEM_CHARS] for w in words if len(w) > 3 and w not in function]
+    content = len(stems)
+    stem_repeats = content - len(set(stems))
+    share = repeats / grams
+    return share + 0.5 * (stem_repeats / content if content else 0.0)
 
 
 def paragraph_features(paragraph: Paragraph) -> ParagraphFeatures:
@@ -215,11 +276,13 @@ def paragraph_features(paragraph: Paragraph) -> ParagraphFeatures:
     bigrams: list[str] = []
     openers: list[str] = []
     lengths: list[int] = []
+    all_words: list[str] = []
     word_length_sum = 0
     for sentence in paragraph.sentences:
         words = _lower_words(sentence.words)
         lengths.append(len(words))
         openers.append(words[0])
+        all_words.extend(words)
         word_length_sum += sum(map(len, words))
         _ngram_strings(words, 2, bigrams)
     return ParagraphFeatures(
@@ -230,6 +293,9 @@ def paragraph_features(paragraph: Paragraph) -> ParagraphFeatures:
         bigrams=Counter(bigrams),
         openers=tuple(openers),
         shapes=tuple(shapes_of(tokens)),
+        typography=typography_counts(paragraph.text),
+        repetition=repetition(all_words),
+        sequence=tuple(tokens),
     )
 
 
@@ -274,6 +340,11 @@ class DocumentStats:
     transition_openers: int = 0
     mattr_sum: float = 0.0
     mattr_windows: int = 0
+    typographic_marks: int = 0
+    plain_marks: int = 0
+    # In how many documents each stored phrase occurs: derived from the documents' own phrase
+    # tables when they are added (a single document's is implicitly 1 per phrase), not stored.
+    phrase_docs: Counter[str] = field(default_factory=Counter)
 
     _INT_FIELDS = (
         "n_docs",
@@ -293,6 +364,8 @@ class DocumentStats:
         "passives",
         "transition_openers",
         "mattr_windows",
+        "typographic_marks",
+        "plain_marks",
     )
     _COUNTER_FIELDS = ("tokens", "phrases", "openers", "shape_ngrams")
 
@@ -308,18 +381,19 @@ class DocumentStats:
         for name in self._INT_FIELDS:
             setattr(self, name, getattr(self, name) + sign * getattr(other, name))
         for name in self._COUNTER_FIELDS:
-            mine: Counter[str] = getattr(self, name)
-            if sign > 0:
-                mine.update(getattr(other, name))
-            else:
-                mine.subtract(getattr(other, name))
-                for key in [k for k, v in getattr(other, name).items() if mine[k] <= 0]:
-                    del mine[key]
+            _combine_counter(getattr(self, name), getattr(other, name), sign)
+        _combine_counter(self.phrase_docs, other.document_frequencies(), sign)
         self.sentence_length_hist = [
             a + sign * b
             for a, b in zip(self.sentence_length_hist, other.sentence_length_hist, strict=True)
         ]
         self.mattr_sum = round(self.mattr_sum + sign * other.mattr_sum, 9)
+
+    def document_frequencies(self) -> Mapping[str, int]:
+        """In how many documents each stored phrase occurs (1 each for a single document)."""
+        if self.n_docs == 1 and not self.phrase_docs:
+            return dict.fromkeys(self.phrases, 1)
+        return self.phrase_docs
 
     def copy(self) -> DocumentStats:
         clone = DocumentStats()
@@ -355,6 +429,15 @@ class DocumentStats:
 
     def sd_sentence_length(self) -> float:
         return _sd(self.sentence_length_sum, self.sentence_length_sumsq, self.n_sentences)
+
+
+def _combine_counter(mine: Counter[str], other: Mapping[str, int], sign: int) -> None:
+    if sign > 0:
+        mine.update(other)
+        return
+    mine.subtract(other)
+    for key in [k for k in other if mine[k] <= 0]:
+        del mine[key]
 
 
 def _sd(total: float, sumsq: float, n: int) -> float:
@@ -421,6 +504,9 @@ def document_stats(paragraphs: Iterable[Paragraph]) -> DocumentStats:
         stats.paragraph_sentences_sum += n_sent
         stats.paragraph_sentences_sumsq += n_sent * n_sent
         stats.multi_sentence_paragraphs += n_sent > 1
+        typographic, plain = typography_counts(paragraph.text)
+        stats.typographic_marks += typographic
+        stats.plain_marks += plain
         tokens = lower_tokens(paragraph.text)
         all_tokens.extend(tokens)
         all_shapes.extend(shapes_of(tokens))
@@ -610,17 +696,23 @@ def tone_diversity(stats: DocumentStats) -> float:
 def common_phrases(
     stats: DocumentStats, top: int = 15, min_count: int = 2
 ) -> list[tuple[str, int]]:
-    """Recurring 2–4-word phrases, longest and most frequent first, skipping glue ("of the")."""
+    """2–4-word phrases used in several documents, longest and most widespread first.
+
+    Returns (phrase, number of documents using it). A phrase counts by how many documents use
+    it, not by its raw repeats: a label or heading repeated down one post ("How to Use It —
+    Provides") is that post's boilerplate, not the writer's habit. Glue ("of the") is skipped.
+    """
     scored = []
-    for phrase, count in stats.phrases.items():
-        if count < min_count:
+    raw = stats.phrases
+    for phrase, docs in stats.document_frequencies().items():
+        if docs < min_count:
             continue
         words = phrase.split()
         if all(w in lx.FUNCTION_WORDS for w in words):
             continue
-        scored.append((count * (1 + 0.5 * (len(words) - 2)), phrase, count))
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    return [(phrase, count) for _, phrase, count in scored[:top]]
+        scored.append((docs * (1 + 0.5 * (len(words) - 2)), raw.get(phrase, 0), phrase, docs))
+    scored.sort(key=lambda item: (-item[0], -item[1], item[2]))
+    return [(phrase, docs) for _, _, phrase, docs in scored[:top]]
 
 
 def function_words(stats: DocumentStats) -> dict[str, float]:

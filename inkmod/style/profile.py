@@ -18,6 +18,7 @@ from typing import Any
 from inkmod.style import features as ft
 from inkmod.style.drift import (
     COMPONENTS,
+    MIN_SPREAD,
     MIN_WORDS,
     Calibration,
     ComponentCalibration,
@@ -30,7 +31,7 @@ from inkmod.style.features import DocumentStats, ParagraphFeatures, paragraph_fe
 from inkmod.style.tokens import Paragraph, Sentence, parse_paragraph
 from inkmod.style.view import Excluded, ProfileView
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: typography counts, repetition per passage (issue 14)
 _WARM_UP_TEXT = (
     "The first paragraph of a session warms the caches. It has a few sentences, and it uses "
     "common words, punctuation and a question? It does. That is all it needs to do here."
@@ -76,10 +77,9 @@ class DocumentEntry:
 
 def prose_paragraphs(text: str, fmt: str) -> list[Paragraph]:
     """Parse the prose paragraphs of a marked-up document (headings are not prose)."""
-    from inkmod.style.markup import extract_prose
+    from inkmod.style.document import parse
 
-    blocks = extract_prose(text, fmt)  # type: ignore[arg-type]
-    return [parse_paragraph(b.text) for b in blocks if b.kind != "heading"]
+    return [parse_paragraph(b.text) for b in parse(text, fmt)]
 
 
 def _passage(parts: list[tuple[str, Sentence]]) -> ParagraphFeatures:
@@ -277,7 +277,9 @@ class StyleProfile:
         if len(samples) < 3:
             self.calibration = None
             return
-        components = {name: _robust(values) for name, values in raw.items()}
+        components = {
+            name: _robust(values, MIN_SPREAD.get(name, 1e-3)) for name, values in raw.items()
+        }
         draft = Calibration(components, 0.0, 1.0, len(samples))
         combined = [combine(values, draft)[0] for values in samples]
         centre = _robust(combined)
@@ -356,10 +358,10 @@ class StyleProfile:
         return profile
 
 
-def _robust(values: Iterable[float]) -> ComponentCalibration:
+def _robust(values: Iterable[float], floor: float = 1e-3) -> ComponentCalibration:
     """Median and a robust spread (scaled MAD, floored so that it never divides by zero)."""
     data = sorted(values)
     median = statistics.median(data)
     mad = statistics.median(abs(v - median) for v in data) * 1.4826
-    spread = max(mad, 0.05 * abs(median), 1e-3)
+    spread = max(mad, 0.05 * abs(median), floor)
     return ComponentCalibration(median, spread)

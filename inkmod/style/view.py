@@ -37,6 +37,8 @@ class Excluded:
     word_length_sum: int
     word_length_sumsq: int
     shapes: Counter[str] = field(default_factory=Counter)
+    typographic_marks: int = 0
+    plain_marks: int = 0
 
     @classmethod
     def of_document(cls, stats: DocumentStats) -> Excluded:
@@ -50,6 +52,8 @@ class Excluded:
             stats.word_length_sum,
             stats.word_length_sumsq,
             stats.shape_ngrams,
+            stats.typographic_marks,
+            stats.plain_marks,
         )
 
     @classmethod
@@ -68,6 +72,8 @@ class Excluded:
             features.word_length_sum,
             round(features.n_words * mean_wl * mean_wl),
             shape_ngrams(features.shapes),
+            features.typography[0],
+            features.typography[1],
         )
 
 
@@ -87,6 +93,8 @@ class ProfileView:
         self.n_words = totals.n_words - (ex.n_words if ex else 0)
         self.n_tokens = sum(totals.tokens.values()) - (sum(ex.tokens.values()) if ex else 0)
         self.n_sentences = totals.n_sentences - (ex.n_sentences if ex else 0)
+        self.typographic_marks = totals.typographic_marks - (ex.typographic_marks if ex else 0)
+        self.plain_marks = totals.plain_marks - (ex.plain_marks if ex else 0)
         s_sum = totals.sentence_length_sum - (ex.sentence_length_sum if ex else 0)
         s_sq = totals.sentence_length_sumsq - (ex.sentence_length_sumsq if ex else 0)
         w_sum = totals.word_length_sum - (ex.word_length_sum if ex else 0)
@@ -119,6 +127,12 @@ class ProfileView:
     def rate(self, token: str) -> float:
         """Occurrences per word."""
         return self.count(token) / self.n_words if self.n_words else 0.0
+
+    def token_counts(self) -> Mapping[str, int]:
+        """Every token the view holds with its (positive) count, as a mapping."""
+        if not self.excluding:
+            return self._tokens  # profile counters hold only positive counts
+        return dict(self.token_items())
 
     def token_items(self) -> list[tuple[str, int]]:
         """Every token the view holds with its (positive) count."""

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-DAEMON_TESTS = HERE.parent / "daemon"
-for folder in (HERE, DAEMON_TESTS):
+SUPPORT = HERE.parent / "support"
+for folder in (HERE, SUPPORT):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
@@ -46,7 +46,7 @@ def inkmod_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("INKMOD_DAEMON_PLUGINS", FAKE_PLUGIN)
     monkeypatch.setenv(
         "PYTHONPATH",
-        os.pathsep.join(filter(None, [str(DAEMON_TESTS), os.environ.get("PYTHONPATH")])),
+        os.pathsep.join(filter(None, [str(SUPPORT), os.environ.get("PYTHONPATH")])),
     )
     try:
         yield home

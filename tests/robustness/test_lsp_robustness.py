@@ -14,13 +14,10 @@ from typing import Any
 
 import pytest
 
-LSP_TESTS = Path(__file__).resolve().parent.parent / "lsp"
-if str(LSP_TESTS) not in sys.path:
-    sys.path.insert(0, str(LSP_TESTS))
-
-from inkmod.rpc import protocol as P  # noqa: E402
-from inkmod.rpc.session import RPCError, encode  # noqa: E402
-from inkmod_lsp.scoring import DaemonScorer  # noqa: E402
+from inkmod.rpc import protocol as P
+from inkmod.rpc.session import RPCError, encode
+from inkmod.style.document import Block, text_hash
+from inkmod_lsp.scoring import DaemonScorer
 
 PARAGRAPH = (
     "I went out to the garden this morning before the coffee was even done, and the tomatoes "
@@ -34,16 +31,29 @@ class _FramedClient:
     def __init__(self) -> None:
         self.sizes: list[int] = []
 
-    def analyze(self, *, paragraphs: Sequence[str], **_kw: Any) -> dict[str, Any]:
-        size = len(encode([0, 1, "analyze", {"paragraphs": list(paragraphs)}]))
+    def analyze(self, *, blocks: Sequence[Any], **_kw: Any) -> dict[str, Any]:
+        params = P.AnalyzeParams(blocks=list(blocks)).to_wire()
+        size = len(encode([0, 1, "analyze", params]))
         if size > P.MAX_MESSAGE_BYTES:
             raise RPCError(P.MESSAGE_TOO_LARGE, f"message of {size} bytes is over the limit")
         self.sizes.append(size)
         reports = [
-            {"index": i, "score": 0.5, "words": len(t.split()), "reasons": [], "components": {}}
-            for i, t in enumerate(paragraphs)
+            P.BlockReport(
+                hash=b.hash,
+                kind=b.kind,
+                words=len(b.text.split()),
+                score=0.5,
+                drifting=False,
+                reasons=[],
+                index=i,
+            ).to_wire()
+            for i, b in enumerate(blocks)
         ]
-        return {"revision": 1, "reports": reports}
+        return P.AnalyzeResult(profile="p", revision=1, reports=reports, seconds=0.0).to_wire()
+
+
+def _block(text: str) -> Block:
+    return Block(start=0, end=len(text), kind="paragraph", text=text, hash=text_hash(text))
 
 
 # -- 12: requests are batched under the frame limit; one too-large paragraph is its own problem --
@@ -52,8 +62,8 @@ class _FramedClient:
 def test_daemon_scorer_batches_under_the_frame_limit() -> None:
     client = _FramedClient()
     scorer = DaemonScorer(client)  # type: ignore[arg-type]
-    texts = [f"{n} {PARAGRAPH} " * 40 for n in range(3000)]  # ~21 MB in all
-    huge = "word " * (2 * P.MAX_MESSAGE_BYTES // 5)  # one paragraph over the limit on its own
+    texts = [_block(f"{n} {PARAGRAPH} " * 40) for n in range(3000)]  # ~21 MB in all
+    huge = _block("word " * (2 * P.MAX_MESSAGE_BYTES // 5))  # over the limit on its own
     scores = scorer.score([*texts[:10], huge, *texts[10:]])
     assert len(scores) == len(texts) + 1
     assert len(client.sizes) >= 3 and max(client.sizes) <= P.MAX_MESSAGE_BYTES
