@@ -428,12 +428,17 @@ class Runtime:
 
         A failure of a scorer that is no longer current (the runtime was rebuilt meanwhile,
         closing its connection) says nothing about the new one: the caller just retries."""
-        from inkmod.rpc.protocol import PROFILE_NOT_FOUND
+        from inkmod.rpc.protocol import PROFILE_NOT_FOUND, PROFILE_UNUSABLE
+        from inkmod.rpc.session import RPCError
 
         if (scorer is not None and scorer is not self.scorer) or not self.ready.is_set():
             return True
         code, message = describe_rpc_error(exc)
-        if code == PROFILE_NOT_FOUND:
+        if isinstance(exc, RPCError) and code not in (PROFILE_NOT_FOUND, PROFILE_UNUSABLE):
+            # an error answer to this request: the daemon is alive and keeps serving the rest
+            log.warning("the daemon could not score a document: %s", message)
+            return False
+        if code in (PROFILE_NOT_FOUND, PROFILE_UNUSABLE):
             self.problem = message
             self.server.notify_once(f"noprofile:{message}", f"InkMod: {message}", "warning")
         elif self.link.state is not LinkState.DISABLED:

@@ -116,11 +116,14 @@ def start(
     _paths(profile)
     if samples is not None and not samples.expanduser().is_dir():
         raise fail(f"samples folder not found: {samples}")
+    from inkmod.backends.base import check_option_types
+    from inkmod.backends.errors import BackendError
     from inkmod.daemon.__main__ import parse_backend_options
 
     try:
         options = parse_backend_options(option or [])
-    except ValueError as exc:
+        check_option_types(options)
+    except (ValueError, BackendError) as exc:
         raise fail(str(exc)) from None
     if foreground:
         _run_foreground(profile, samples, backend, options, idle_timeout, preload)
@@ -178,8 +181,15 @@ def _run_foreground(
         argv += ["--samples", str(samples.expanduser().resolve())]
     if backend:
         argv += ["--backend", backend]
+    from inkmod.rpc.instance import daemon_environment
+    from inkmod.rpc.security import SECRET_OPTIONS_ENV, is_secret_option
+
     for key, value in options.items():
-        argv += ["--backend-option", f"{key}={json.dumps(value)}"]
+        if not is_secret_option(key):
+            argv += ["--backend-option", f"{key}={json.dumps(value)}"]
+    secrets = daemon_environment(options).get(SECRET_OPTIONS_ENV)
+    if secrets:
+        os.environ[SECRET_OPTIONS_ENV] = secrets  # read (and removed) by the daemon's main()
     if preload:
         argv.append("--preload")
     code = main(argv)

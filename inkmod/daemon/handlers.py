@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from inkmod.daemon.store import ChangeSet, ProfileStore
 from inkmod.daemon.tuning import PersonalModel, TuneRun
 from inkmod.rpc import protocol as P
+from inkmod.rpc.security import redact_options
 
 if TYPE_CHECKING:
     from inkmod.backends.base import Backend
@@ -374,7 +375,9 @@ class Engine:
         """The live profile (call with the store lock held), or the reason there is none."""
         profile = self.store.profile
         if profile is None:
-            code = P.PROFILE_NOT_FOUND if self.store.error_code == "not_found" else P.INTERNAL_ERROR
+            code = {"not_found": P.PROFILE_NOT_FOUND, "unusable": P.PROFILE_UNUSABLE}.get(
+                self.store.error_code or "", P.INTERNAL_ERROR
+            )
             raise HandlerError(code, self.store.error or "no profile loaded")
         return profile
 
@@ -415,6 +418,7 @@ class Engine:
                     threshold=params.threshold,
                     cache=self.cache,
                     ignored=ignored,
+                    check=ctx.check,
                 ):
                     reports.append(P.BlockReport.from_wire(report.to_dict()))
         return P.AnalyzeResult(
@@ -710,7 +714,7 @@ class Engine:
             "last_refresh": store.last_refresh,
             "backend": P.BackendStatus(
                 name=self.backend.name,
-                options=dict(self.backend.options),
+                options=redact_options(self.backend.options),
                 loaded=self.backend.loaded,
                 error=self.backend.error,
                 load_seconds=self.backend.load_seconds,

@@ -56,6 +56,10 @@ log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE = 3.0
 """Seconds running requests get to notice their cancel event before the process exits."""
+MAX_BUFFERED_TOTAL = 64 * 1024 * 1024
+"""Bytes all connections together may hold in the daemon (unfinished frames plus unsent
+output). Each connection is bounded on its own too, but a hundred of them each holding half a
+frame would still take hundreds of MB; past this total the biggest holders are dropped."""
 REFRESH_GRACE = 30.0
 """Seconds a profile refresh (or the first training) in progress gets to finish and persist."""
 
@@ -71,6 +75,7 @@ class DaemonConfig:
     """Seconds without any client before the daemon exits; 0 or less: never."""
     debounce: float = DEFAULT_DEBOUNCE
     max_message_bytes: int = P.MAX_MESSAGE_BYTES
+    max_buffered_bytes: int = MAX_BUFFERED_TOTAL
     preload: bool = False
     """Load the model right after start-up instead of on the first rewrite."""
     generation_workers: int = 4
@@ -371,6 +376,7 @@ class Daemon:
             on_notification=self._on_notification,
             max_message_bytes=self.config.max_message_bytes,
             name=f"client#{conn_id}",
+            on_data=self._enforce_buffer_budget,
         )
         conn = Connection(id=conn_id, session=session, pid=creds.pid if creds else None)
         self.connections[session] = conn
@@ -389,6 +395,29 @@ class Daemon:
             else:
                 log.info("%s disconnected (%s)", session.name, session.close_reason)
             self._arm_idle_timer()
+
+    def _enforce_buffer_budget(self, _session: Session) -> None:
+        """Keep the bytes held for all connections under ``max_buffered_bytes`` by closing the
+        connections holding the most (a half-sent frame, output they do not read)."""
+        limit = self.config.max_buffered_bytes
+        held = [(conn.session.buffered_bytes, conn) for conn in self.connections.values()]
+        total = sum(size for size, _ in held)
+        if total <= limit:
+            return
+        for size, conn in sorted(held, key=lambda item: item[0], reverse=True):
+            if total <= limit or size == 0:
+                break
+            log.warning(
+                "%s (pid %s) dropped: it holds %d bytes and all connections %d, over the "
+                "daemon's %d-byte budget",
+                conn.session.name,
+                conn.pid,
+                size,
+                total,
+                limit,
+            )
+            conn.session.close("over the daemon's memory budget for buffered messages")
+            total -= size
 
     def _on_notification(self, session: Session, note: Notification) -> None:
         log.debug("%s: ignoring notification %s", session.name, note.method)

@@ -125,6 +125,8 @@ BACKEND_ERROR: Final = -32002
 """The model could not be loaded or failed while generating; the message says what to do."""
 PROFILE_NOT_FOUND: Final = -32003
 """No profile file and no usable samples folder to train one from."""
+PROFILE_UNUSABLE: Final = -32004
+"""The profile file exists but cannot be used (corrupt, or from a newer InkMod); retrain it."""
 SAMPLES_UNAVAILABLE: Final = -32005
 SHUTTING_DOWN: Final = -32006
 
@@ -138,6 +140,7 @@ ERROR_NAMES: Final[dict[int, str]] = {
     MESSAGE_TOO_LARGE: "message too large",
     BACKEND_ERROR: "backend error",
     PROFILE_NOT_FOUND: "profile not found",
+    PROFILE_UNUSABLE: "profile unusable",
     SAMPLES_UNAVAILABLE: "samples folder unavailable",
     SHUTTING_DOWN: "daemon shutting down",
 }
