@@ -276,3 +276,15 @@ def test_copy_of_samples_has_same_revision(tmp_path: Path):
     assert adapters.revision_of(digest) == adapters.revision_of(
         {d.doc_id: (d.digest, d.words) for d in b}
     )
+
+
+def test_validation_is_a_bounded_spread_of_the_held_out_passages() -> None:
+    """A held-out book must not eat the time budget: at most MAX_VALIDATION_PAIRS, spread."""
+    from inkmod.generation.personal.pairs import TrainingPair
+    from inkmod.generation.personal.train import MAX_VALIDATION_PAIRS, spread_sample
+
+    pairs = [TrainingPair(f"n{i}", f"t{i}", "book.txt") for i in range(400)]
+    picked = spread_sample(pairs, MAX_VALIDATION_PAIRS)
+    assert len(picked) == MAX_VALIDATION_PAIRS
+    assert picked[0] is pairs[0] and picked[-1].target == "t375"
+    assert spread_sample(pairs[:5], MAX_VALIDATION_PAIRS) == pairs[:5]

@@ -35,6 +35,10 @@ from inkmod.generation.personal.format import PROMPT_FORMAT_VERSION, training_ex
 from inkmod.generation.personal.pairs import TrainingPair
 
 CHECKPOINT_STATE = "state.pt"
+MAX_VALIDATION_PAIRS = 16
+"""Validation passages evaluated (spread evenly over the held-out ones): enough to compare the
+adapter with the base model, few enough that a held-out book does not eat the time budget
+(it is evaluated twice, before and after training, inside ``max_minutes``)."""
 
 
 @dataclass(frozen=True)
@@ -243,6 +247,14 @@ def evaluate(model: Any, encoded: Sequence[Encoded], pad_id: int, batch_size: in
 # --- checkpoints ------------------------------------------------------------------------------
 
 
+def spread_sample(items: Sequence[TrainingPair], limit: int) -> list[TrainingPair]:
+    """At most ``limit`` of ``items``, evenly spread and in order (deterministic)."""
+    if len(items) <= limit:
+        return list(items)
+    step = len(items) / limit
+    return [items[int(i * step)] for i in range(limit)]
+
+
 def fingerprint(pairs: Sequence[TrainingPair], config: TrainConfig, base_sha256: str) -> str:
     """Identity of a run: a checkpoint is resumed only by a run with the same fingerprint."""
     h = hashlib.sha256()
@@ -325,7 +337,10 @@ def train_adapter(
     eos = base.eos_id
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos
     train_enc = [encode_pair(tokenizer, p, config.max_tokens, eos) for p in train_pairs]
-    val_enc = [encode_pair(tokenizer, p, config.max_tokens, eos) for p in validation_pairs]
+    val_enc = [
+        encode_pair(tokenizer, p, config.max_tokens, eos)
+        for p in spread_sample(validation_pairs, MAX_VALIDATION_PAIRS)
+    ]
     plan = plan_batches(
         [len(i) for i, _ in train_enc], config.batch_size, config.epochs, config.seed
     )
