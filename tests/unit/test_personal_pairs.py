@@ -288,3 +288,25 @@ def test_validation_is_a_bounded_spread_of_the_held_out_passages() -> None:
     assert len(picked) == MAX_VALIDATION_PAIRS
     assert picked[0] is pairs[0] and picked[-1].target == "t375"
     assert spread_sample(pairs[:5], MAX_VALIDATION_PAIRS) == pairs[:5]
+
+
+def test_the_teacher_loops_accepted_improvements_become_training_pairs() -> None:
+    """train-enhanced updates the weights too: teacher-written improvements kept in
+    learned["exemplars"] train the adapter (never validate it); local ones do not."""
+    from types import SimpleNamespace
+
+    from inkmod.generation.personal.neutralise import get_neutraliser
+    from inkmod.generation.personal.pipeline import teacher_pairs
+
+    improved = "Honestly? I didn't think the beans would make it, but they're thriving."
+    profile = SimpleNamespace(
+        learned={
+            "exemplars": [
+                {"text": improved, "source": "teacher", "iteration": 2},
+                {"text": "A local draft kept as an example.", "source": "local", "iteration": 1},
+            ]
+        }
+    )
+    (pair,) = teacher_pairs(profile, get_neutraliser())
+    assert pair.target == improved and pair.document == "teacher-loop:2"
+    assert "did not" in pair.neutral and "?" not in pair.neutral
