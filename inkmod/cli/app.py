@@ -25,11 +25,18 @@ app = typer.Typer(
 
 
 def _expected_errors() -> tuple[type[BaseException], ...]:
+    from inkmod.rpc.security import InsecureRuntimeDir, SocketPathTooLong
     from inkmod.style.build import NoSamplesError
     from inkmod.style.ingest import SamplesFolderError
     from inkmod.style.storage import ProfileError
 
-    errors: list[type[BaseException]] = [ProfileError, SamplesFolderError, NoSamplesError]
+    errors: list[type[BaseException]] = [
+        ProfileError,
+        SamplesFolderError,
+        NoSamplesError,
+        InsecureRuntimeDir,
+        SocketPathTooLong,
+    ]
     try:
         from inkmod.backends.errors import BackendError
 
@@ -85,9 +92,9 @@ def _root(
 
 def _register_commands() -> None:
     """Every command group registers itself on the app, built-ins one module each."""
-    from inkmod.cli import analyze, backends, daemon, lsp, profile, rewrite, train
+    from inkmod.cli import analyze, backends, daemon, lsp, profile, rewrite, train, tune
 
-    for module in (train, analyze, profile, rewrite, backends, daemon, lsp):
+    for module in (train, tune, analyze, profile, rewrite, backends, daemon, lsp):
         module.register(app)
 
 

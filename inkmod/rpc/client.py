@@ -45,6 +45,7 @@ from inkmod.rpc.instance import (
     abandon_lock_of_dying_daemon,
     daemon_alive,
     daemon_command,
+    daemon_environment,
     read_instance_info,
     remove_stale_socket,
     spawn_detached,
@@ -339,7 +340,7 @@ class DaemonClient:
                     extra=self.daemon_args,
                 )
                 log.info("starting daemon: %s", " ".join(cmd))
-                proc = spawn_detached(cmd, self.paths)
+                proc = spawn_detached(cmd, self.paths, env=daemon_environment(self.backend_options))
                 session = self._poll(deadline, alive=lambda: proc.poll() is None)
                 if session is None:
                     raise DaemonStartError(self._start_failure(proc.poll()))

@@ -276,3 +276,37 @@ def test_copy_of_samples_has_same_revision(tmp_path: Path):
     assert adapters.revision_of(digest) == adapters.revision_of(
         {d.doc_id: (d.digest, d.words) for d in b}
     )
+
+
+def test_validation_is_a_bounded_spread_of_the_held_out_passages() -> None:
+    """A held-out book must not eat the time budget: at most MAX_VALIDATION_PAIRS, spread."""
+    from inkmod.generation.personal.pairs import TrainingPair
+    from inkmod.generation.personal.train import MAX_VALIDATION_PAIRS, spread_sample
+
+    pairs = [TrainingPair(f"n{i}", f"t{i}", "book.txt") for i in range(400)]
+    picked = spread_sample(pairs, MAX_VALIDATION_PAIRS)
+    assert len(picked) == MAX_VALIDATION_PAIRS
+    assert picked[0] is pairs[0] and picked[-1].target == "t375"
+    assert spread_sample(pairs[:5], MAX_VALIDATION_PAIRS) == pairs[:5]
+
+
+def test_the_teacher_loops_accepted_improvements_become_training_pairs() -> None:
+    """train-enhanced updates the weights too: teacher-written improvements kept in
+    learned["exemplars"] train the adapter (never validate it); local ones do not."""
+    from types import SimpleNamespace
+
+    from inkmod.generation.personal.neutralise import get_neutraliser
+    from inkmod.generation.personal.pipeline import teacher_pairs
+
+    improved = "Honestly? I didn't think the beans would make it, but they're thriving."
+    profile = SimpleNamespace(
+        learned={
+            "exemplars": [
+                {"text": improved, "source": "teacher", "iteration": 2},
+                {"text": "A local draft kept as an example.", "source": "local", "iteration": 1},
+            ]
+        }
+    )
+    (pair,) = teacher_pairs(profile, get_neutraliser())
+    assert pair.target == improved and pair.document == "teacher-loop:2"
+    assert "did not" in pair.neutral and "?" not in pair.neutral

@@ -21,6 +21,7 @@ from inkmod.generation.personal import adapter as adapters
 from inkmod.generation.personal.format import PROMPT_FORMAT_VERSION
 from inkmod.generation.personal.neutralise import DEFAULT_NEUTRALISER, get_neutraliser
 from inkmod.generation.personal.pairs import (
+    TrainingPair,
     build_pairs,
     check_enough_words,
     read_documents,
@@ -59,6 +60,31 @@ class TuneResult:
     base_validation_loss: float | None
     seconds: float
     seconds_per_step: float | None
+
+
+def teacher_pairs(profile: Any, neutraliser: Any) -> list[TrainingPair]:
+    """The teacher loop's accepted improvements (``train-enhanced``) as extra training pairs.
+
+    ``update_from_feedback`` keeps an improved version only when it is at least as close to the
+    writer as the draft it improves, and stores it among ``learned["exemplars"]``; the ones the
+    teacher wrote become "neutral -> improved" pairs, so the loop updates the weights, not only
+    the prompt. They only ever train: validation stays on the writer's own held-out documents.
+    """
+    if isinstance(profile, str):
+        from inkmod.style.storage import ProfileError, load_profile
+
+        try:
+            profile = load_profile(profile)
+        except ProfileError:
+            return []
+    learned = getattr(profile, "learned", None) or {}
+    out = []
+    for item in learned.get("exemplars", []):
+        text = item.get("text") if isinstance(item, dict) else None
+        if item.get("source") == "teacher" and isinstance(text, str) and text.split():
+            document = f"teacher-loop:{item.get('iteration', 0)}"
+            out.append(TrainingPair(neutraliser(text), text, document))
+    return out
 
 
 def _profile_name(profile: Any) -> str:
@@ -101,8 +127,11 @@ def tune(
     neutraliser_name = neutraliser or DEFAULT_NEUTRALISER
     documents, _skipped = read_documents(folder)
     words = check_enough_words(folder, documents)
-    pairs = build_pairs(documents, get_neutraliser(neutraliser_name))
+    chosen_neutraliser = get_neutraliser(neutraliser_name)
+    pairs = build_pairs(documents, chosen_neutraliser)
     train_pairs, validation_pairs = split_by_document(pairs)
+    learned = teacher_pairs(profile, chosen_neutraliser)
+    train_pairs = [*train_pairs, *learned]
 
     if base_model_path is None:
         from inkmod.backends.models import smollm2_path
