@@ -8,9 +8,8 @@ from pathlib import Path
 
 import typer
 
-from inkmod.cli.common import DEFAULT_PROFILE
+from inkmod.cli.common import DEFAULT_PROFILE, fail
 from inkmod.cli.common import err_console as err
-from inkmod.cli.common import fail
 from inkmod.generation.rewrite import DEFAULT_K, Candidate, ParagraphRewrite
 
 
