@@ -279,8 +279,9 @@ def _load_optional() -> None:
     """Import optional neutraliser modules so they can register themselves."""
     import importlib
 
-    with contextlib.suppress(ImportError):
-        importlib.import_module("inkmod.generation.personal.paraphrase")
+    for module in ("generic", "paraphrase"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(f"inkmod.generation.personal.{module}")
 
 
 def get_neutraliser(name: str | None = None) -> Neutraliser:
