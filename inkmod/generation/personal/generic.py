@@ -126,6 +126,86 @@ _WORDS: dict[str, str] = {
     "require": "need",
     "required": "needed",
 }
+# Formal verbs -> plain ones, in every inflection: (base, -s, -ed, -ing) -> same forms of plain.
+_VERB_FORMS: tuple[tuple[tuple[str, str, str, str], tuple[str, str, str, str]], ...] = (
+    (
+        ("demonstrate", "demonstrates", "demonstrated", "demonstrating"),
+        ("show", "shows", "showed", "showing"),
+    ),
+    (("indicate", "indicates", "indicated", "indicating"), ("show", "shows", "showed", "showing")),
+    (("utilise", "utilises", "utilised", "utilising"), ("use", "uses", "used", "using")),
+    (("utilize", "utilizes", "utilized", "utilizing"), ("use", "uses", "used", "using")),
+    (("leverage", "leverages", "leveraged", "leveraging"), ("use", "uses", "used", "using")),
+    (("require", "requires", "required", "requiring"), ("need", "needs", "needed", "needing")),
+    (("assist", "assists", "assisted", "assisting"), ("help", "helps", "helped", "helping")),
+    (
+        ("facilitate", "facilitates", "facilitated", "facilitating"),
+        ("help", "helps", "helped", "helping"),
+    ),
+    (("obtain", "obtains", "obtained", "obtaining"), ("get", "gets", "got", "getting")),
+    (("acquire", "acquires", "acquired", "acquiring"), ("get", "gets", "got", "getting")),
+    (("purchase", "purchases", "purchased", "purchasing"), ("buy", "buys", "bought", "buying")),
+    (
+        ("commence", "commences", "commenced", "commencing"),
+        ("begin", "begins", "began", "beginning"),
+    ),
+    (
+        ("initiate", "initiates", "initiated", "initiating"),
+        ("start", "starts", "started", "starting"),
+    ),
+    (("terminate", "terminates", "terminated", "terminating"), ("end", "ends", "ended", "ending")),
+    (
+        ("enhance", "enhances", "enhanced", "enhancing"),
+        ("improve", "improves", "improved", "improving"),
+    ),
+    (("attempt", "attempts", "attempted", "attempting"), ("try", "tries", "tried", "trying")),
+    (
+        ("endeavour", "endeavours", "endeavoured", "endeavouring"),
+        ("try", "tries", "tried", "trying"),
+    ),
+    (("endeavor", "endeavors", "endeavored", "endeavoring"), ("try", "tries", "tried", "trying")),
+    (("inform", "informs", "informed", "informing"), ("tell", "tells", "told", "telling")),
+    (("modify", "modifies", "modified", "modifying"), ("change", "changes", "changed", "changing")),
+    (("reside", "resides", "resided", "residing"), ("live", "lives", "lived", "living")),
+    (
+        ("comprehend", "comprehends", "comprehended", "comprehending"),
+        ("understand", "understands", "understood", "understanding"),
+    ),
+    (
+        ("anticipate", "anticipates", "anticipated", "anticipating"),
+        ("expect", "expects", "expected", "expecting"),
+    ),
+    (("perceive", "perceives", "perceived", "perceiving"), ("see", "sees", "saw", "seeing")),
+    (("grab", "grabs", "grabbed", "grabbing"), ("take", "takes", "took", "taking")),
+)
+for _formal, _plain in _VERB_FORMS:
+    _WORDS.update(zip(_formal, _plain, strict=True))
+_WORDS.update(
+    {
+        "various": "several",
+        "additional": "more",
+        "objective": "goal",
+        "objectives": "goals",
+        "utilization": "use",
+        "methodology": "method",
+        "methodologies": "methods",
+        "currently": "now",
+        "frequently": "often",
+        "primarily": "mainly",
+        "via": "through",
+        "within": "in",
+        "commonly": "often",
+        "individual's": "person's",
+        "youngsters": "children",
+        "cash": "money",
+        "buddies": "friends",
+        "hubby": "husband",
+        "pics": "pictures",
+        "pic": "picture",
+        "photos": "pictures",
+        "totally": "",
+    }
+)
 _PRETTY_BEFORE = frozenset(
     [
         "good",
@@ -347,16 +427,27 @@ def _split_long(sentence: str) -> list[str]:
     return [left, *_split_long(_tidy(tail))]
 
 
-def _joinable(sentence: str) -> bool:
-    return _n_words(sentence) < SHORT and sentence.endswith(".")
+def _statement(sentence: str) -> bool:
+    """Ends with a full stop after a real word (not "Dr." or "U.S.")."""
+    return bool(re.search(r"[a-z0-9]{2,}\.$", sentence))
 
 
 def _join_short(sentences: list[str]) -> list[str]:
-    """Short neighbours joined with ", and" (a clause) or ", " (a fragment of <= 3 words)."""
+    """A short sentence joined to its neighbour with ", and" (a clause) or ", " (a fragment).
+
+    Only when the joined sentence stays within :data:`JOINED_MAX` words, so lengths move to the
+    middle from below without making long ones longer.
+    """
     out: list[str] = []
     for sentence in sentences:
         first = _WORD_RE.search(sentence)
-        if out and first and _joinable(out[-1]) and _joinable(sentence):
+        if (
+            out
+            and first
+            and _statement(out[-1])
+            and _statement(sentence)
+            and min(_n_words(out[-1]), _n_words(sentence)) < SHORT
+        ):
             word = first.group(0)
             head = word if word == "I" else word.lower()
             joined = ""
