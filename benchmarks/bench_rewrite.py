@@ -354,6 +354,7 @@ def sample_files(split: AuthorSplit, max_words: int, file_words: int) -> list[st
     return files
 
 
+@dataclass
 class Scored:
     figures: Styll
     facts: float | None
