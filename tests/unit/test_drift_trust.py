@@ -14,8 +14,8 @@ from testpaths import CORPORA
 
 from inkmod.style import drift as dr
 from inkmod.style import features as ft
-from inkmod.style.reports import analyze_text
 from inkmod.style.profile import StyleProfile
+from inkmod.style.reports import analyze_text
 from inkmod.style.tokens import parse_paragraph
 
 BLOGGER = CORPORA / "blogs" / "texts" / "awichman"
