@@ -266,7 +266,8 @@ class RunsIO(Protocol):
 
 
 async def wait_for_daemon(ls: RunsIO, pending: PendingCall) -> Any:
-    """Await a daemon request; if the awaiting task is cancelled, cancel it in the daemon too.
+    """Await a daemon request; if the awaiting task is cancelled, cancel it in the daemon too,
+    and a request the daemon cancelled (``REQUEST_CANCELLED``) raises ``CancelledError`` here.
 
     Not ``asyncio.wrap_future``: cancelling that would cancel the local future first, and a
     request whose local future is already done can no longer be cancelled in the daemon.
@@ -289,4 +290,10 @@ async def wait_for_daemon(ls: RunsIO, pending: PendingCall) -> Any:
         return await waiter
     except asyncio.CancelledError:
         await asyncio.shield(ls.in_io(pending.cancel))
+        raise
+    except Exception as exc:
+        from inkmod.rpc.protocol import REQUEST_CANCELLED
+
+        if describe_rpc_error(exc)[0] == REQUEST_CANCELLED:
+            raise asyncio.CancelledError() from exc
         raise

@@ -235,7 +235,7 @@ async def _generate(
     progress: Progress,
 ) -> RewriteResult:
     """Run the daemon's ``rewrite`` with progress; cancelling the task cancels it there."""
-    from inkmod.rpc.protocol import REQUEST_CANCELLED, ProtocolError, RewriteResult
+    from inkmod.rpc.protocol import ProtocolError, RewriteResult
 
     link = ls.runtime.link
     k = ls.settings.candidates
@@ -278,10 +278,7 @@ async def _generate(
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        code, message = describe_rpc_error(exc)
-        if code == REQUEST_CANCELLED:
-            raise asyncio.CancelledError() from exc
-        raise RewriteError(f"the rewrite failed: {message}") from exc
+        raise RewriteError(f"the rewrite failed: {describe_rpc_error(exc)[1]}") from exc
     try:
         result = RewriteResult.from_wire(wire)
     except ProtocolError as exc:
