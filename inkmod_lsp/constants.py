@@ -11,6 +11,7 @@ SERVER_NAME = "inkmod-lsp"
 # -- commands (``workspace/executeCommand``) ------------------------------------------------------
 
 TRAIN = "inkmod.train"
+TUNE = "inkmod.tune"
 REWRITE = "inkmod.rewrite"
 """Also the ``kind`` in a rewrite code action's ``data`` (see ``convert.RewriteRequest``)."""
 STATUS = "inkmod.status"
@@ -18,7 +19,7 @@ SELECT_BACKEND = "inkmod.selectBackend"
 RESTART_DAEMON = "inkmod.restartDaemon"
 IGNORE_PARAGRAPH = "inkmod.ignoreParagraph"
 
-COMMANDS = (TRAIN, REWRITE, STATUS, SELECT_BACKEND, RESTART_DAEMON, IGNORE_PARAGRAPH)
+COMMANDS = (TRAIN, TUNE, REWRITE, STATUS, SELECT_BACKEND, RESTART_DAEMON, IGNORE_PARAGRAPH)
 
 # -- LSP error codes (the JSON-RPC and LSP specifications) ---------------------------------------
 

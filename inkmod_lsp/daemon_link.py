@@ -240,6 +240,19 @@ class DaemonLink:
             },
         )
 
+    def start_tune(
+        self, max_minutes: float | None, on_progress: Callable[[dict[str, Any]], None]
+    ) -> PendingCall:
+        """Train the personal model in the daemon; ``tune.progress`` bodies go to
+        ``on_progress``."""
+        from inkmod.rpc.protocol import TUNE, TUNE_PROGRESS, TuneParams
+
+        return self.require().start(
+            TUNE,
+            TuneParams(max_minutes=max_minutes).to_wire(),
+            listeners={TUNE_PROGRESS: lambda _m, p: on_progress(p)},
+        )
+
 
 class DaemonUnavailable(RuntimeError):
     """Raised by :meth:`DaemonLink.require`; the message is meant for the user."""

@@ -274,6 +274,44 @@ class Runtime:
             await self.reload_profile()
         return result
 
+    async def tune(self, progress: Progress, max_minutes: float | None = 15.0) -> dict[str, Any]:
+        """Train the writer's personal model in the daemon (it holds the model and decides
+        when the adapter is used); cancelling the calling task stops it at the next step and
+        keeps the checkpoint."""
+        from inkmod.rpc.protocol import REQUEST_CANCELLED
+
+        from .daemon_link import wait_for_daemon
+
+        if not self.link.ready:
+            reason = self.link.unavailable_reason() or "the daemon is not running"
+            raise TrainingError(f"the personal model trains in the InkMod daemon: {reason}")
+        progress.report("loading the model to train", 0, force=True)
+
+        def on_progress(body: dict[str, Any]) -> None:
+            step, total = int(body.get("step") or 0), int(body.get("total") or 0)
+            if body.get("phase") == "load" or not total:
+                progress.report("loading the model to train", 0)
+                return
+            parts = [f"step {step}/{total}"]
+            if isinstance(body.get("loss"), (int, float)):
+                parts.append(f"loss {body['loss']:.3f}")
+            left = body.get("seconds_left")
+            if isinstance(left, (int, float)):
+                parts.append(f"{int(left) // 60}:{int(left) % 60:02d} left")
+            progress.report(" · ".join(parts), int(100 * step / total), force=step == total)
+
+        pending = await self.server.in_io(self.link.start_tune, max_minutes, on_progress)
+        try:
+            result: dict[str, Any] = await wait_for_daemon(self.server, pending)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            code, message = describe_rpc_error(exc)
+            if code == REQUEST_CANCELLED:
+                raise asyncio.CancelledError() from exc
+            raise TrainingError(f"training your model failed: {message}") from exc
+        return result
+
     async def _train_in_daemon(self, samples: Path | None, on_progress: Any) -> dict[str, Any]:
         from inkmod.rpc.protocol import REQUEST_CANCELLED
 
@@ -390,12 +428,17 @@ class Runtime:
 
         A failure of a scorer that is no longer current (the runtime was rebuilt meanwhile,
         closing its connection) says nothing about the new one: the caller just retries."""
-        from inkmod.rpc.protocol import PROFILE_NOT_FOUND
+        from inkmod.rpc.protocol import PROFILE_NOT_FOUND, PROFILE_UNUSABLE
+        from inkmod.rpc.session import RPCError
 
         if (scorer is not None and scorer is not self.scorer) or not self.ready.is_set():
             return True
         code, message = describe_rpc_error(exc)
-        if code == PROFILE_NOT_FOUND:
+        if isinstance(exc, RPCError) and code not in (PROFILE_NOT_FOUND, PROFILE_UNUSABLE):
+            # an error answer to this request: the daemon is alive and keeps serving the rest
+            log.warning("the daemon could not score a document: %s", message)
+            return False
+        if code in (PROFILE_NOT_FOUND, PROFILE_UNUSABLE):
             self.problem = message
             self.server.notify_once(f"noprofile:{message}", f"InkMod: {message}", "warning")
         elif self.link.state is not LinkState.DISABLED:

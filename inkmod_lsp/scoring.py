@@ -25,6 +25,13 @@ if TYPE_CHECKING:
     from inkmod.style.profile import StyleProfile
 
 
+BATCH_BYTES = 2 * 1024 * 1024
+"""Paragraph text per ``analyze`` request: a quarter of the daemon's 8 MiB frame limit, which
+leaves room for the answer (a report per paragraph, larger than a short paragraph)."""
+BATCH_PARAGRAPHS = 2000
+TOO_LONG = "too long to score (one paragraph over the daemon's message limit)"
+
+
 class Scorer(Protocol):
     """Scores extracted blocks against the current profile."""
 
@@ -46,11 +53,49 @@ class DaemonScorer:
         """The daemon's profile revision the last answer was computed on."""
 
     def score(self, blocks: Sequence[Block]) -> list[Score]:
-        from inkmod.rpc.protocol import AnalyzeResult
-        from inkmod.rpc.protocol import Block as WireBlock
+        """Scores in batches that keep each request (and its answer) well under the daemon's
+        frame limit: one huge document must not become one oversized request, which the daemon
+        would refuse. A paragraph too long to send at all is reported as such."""
+        from inkmod.rpc.protocol import MAX_MESSAGE_BYTES
+
+        out: list[Score] = []
+        batch: list[Block] = []
+        size = 0
+        for block in blocks:
+            length = len(block.text.encode("utf-8", "surrogatepass"))
+            if length > MAX_MESSAGE_BYTES - 4096:
+                out.extend(self._score_batch(batch))
+                batch, size = [], 0
+                out.append(Score(None, len(block.text.split()), (TOO_LONG,)))
+                continue
+            if batch and (size + length > BATCH_BYTES or len(batch) >= BATCH_PARAGRAPHS):
+                out.extend(self._score_batch(batch))
+                batch, size = [], 0
+            batch.append(block)
+            size += length
+        out.extend(self._score_batch(batch))
+        return out
+
+    def _score_batch(self, blocks: Sequence[Block]) -> list[Score]:
+        from inkmod.rpc.protocol import MESSAGE_TOO_LARGE
+        from inkmod.rpc.session import RPCError
 
         if not blocks:
             return []
+        try:
+            return self._score_request(blocks)
+        except RPCError as exc:  # the answer did not fit after all: halve the batch
+            if exc.code != MESSAGE_TOO_LARGE:
+                raise
+            if len(blocks) == 1:
+                return [Score(None, len(blocks[0].text.split()), (TOO_LONG,))]
+            middle = len(blocks) // 2
+            return self._score_batch(blocks[:middle]) + self._score_batch(blocks[middle:])
+
+    def _score_request(self, blocks: Sequence[Block]) -> list[Score]:
+        from inkmod.rpc.protocol import AnalyzeResult
+        from inkmod.rpc.protocol import Block as WireBlock
+
         wire = [WireBlock(b.hash, b.text, b.kind) for b in blocks]
         result = AnalyzeResult.from_wire(self.client.analyze(blocks=wire, timeout=self.timeout))
         self.revision = result.revision

@@ -31,6 +31,7 @@ def did_change(ls: InkmodLanguageServer, params: lsp.DidChangeTextDocumentParams
 
 COMMANDS = {
     constants.TRAIN: commands.train,
+    constants.TUNE: commands.tune,
     constants.REWRITE: rewrite.rewrite_command,
     constants.STATUS: commands.status,
     constants.SELECT_BACKEND: commands.select_backend,

@@ -26,6 +26,7 @@ MODEL_TESTS = frozenset(
         "integration/training/test_e2e.py",
         "integration/training/test_schema_grammar.py",
         "integration/test_rewrite_models.py",
+        "integration/test_personal_model.py",
         "e2e/lsp/test_lsp_rewrite_real.py",
         "e2e/editors/test_nvim_plugin.py",
     }

@@ -168,14 +168,60 @@ class Stopwatch:
         return time.perf_counter() - self.start
 
 
+OptionType = type | tuple[type, ...]
+
+OPTION_TYPES: dict[str, OptionType] = {
+    "context_length": int,
+    "threads": int,
+    "gpu_layers": int,
+    "seed": int,
+    "batch_size": int,
+    "top_k": int,
+    "max_retries": int,
+    "top_p": (int, float),
+    "timeout": (int, float),
+    "allow_download": bool,
+    "use_half_precision": bool,
+    "send_top_k": bool,
+    "base_url": str,
+    "model": str,
+    "api_key": str,
+    "device": str,
+}
+"""The declared type of every backend option a family accepts (``-o KEY=VALUE`` values arrive
+parsed as JSON: ``threads=4`` is an int, ``threads=abc`` a string)."""
+
+
+def check_option_types(options: dict[str, Any]) -> None:
+    """Reject an option whose value is not of its declared type, in one line that says which."""
+    for key, value in options.items():
+        expected = OPTION_TYPES.get(key)
+        if expected is None:
+            continue
+        kinds = expected if isinstance(expected, tuple) else (expected,)
+        if isinstance(value, kinds) and (bool in kinds or not isinstance(value, bool)):
+            continue
+        if float in kinds:
+            word = "a number"
+        elif int in kinds:
+            word = "an integer"
+        elif bool in kinds:
+            word = "true or false"
+        else:
+            word = "a string"
+        raise BackendError(f"backend option {key} must be {word}, not {value!r}")
+
+
 def check_options(family: str, options: dict[str, Any], allowed: Sequence[str]) -> None:
-    """Reject unknown options with the valid ones listed (a typo should not be silently ignored)."""
+    """Reject unknown options with the valid ones listed (a typo should not be silently
+    ignored), and values not of their declared type (:data:`OPTION_TYPES`)."""
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         raise BackendError(
             f"unknown option(s) {', '.join(unknown)} for the {family} backend; "
             f"valid: {', '.join(sorted(allowed))}"
         )
+    check_option_types(options)
 
 
 def is_chat_prompt(prompt: Prompt) -> bool:

@@ -36,7 +36,7 @@ from .errors import CorruptModelFileError, GenerationError, MissingExtraError
 from .gguf_files import GGUFMetadata, read_gguf_metadata
 from .native_output import capture_native_output, load_failure_detail
 
-OPTIONS = ("context_length", "threads", "gpu_layers", "seed", "batch_size")
+OPTIONS = ("context_length", "threads", "gpu_layers", "seed", "batch_size", "lora_path")
 
 
 def default_threads() -> int:
@@ -73,6 +73,9 @@ class LlamaCppBackend(LocalGeneration):
         self.gpu_layers = int(options.get("gpu_layers", 0))
         self.seed: int | None = options.get("seed")
         self.batch_size = int(options.get("batch_size", 512))
+        # A llama.cpp GGUF LoRA applied on load (the writer's personal adapter, issue 10).
+        lora = options.get("lora_path")
+        self.lora_path: Path | None = Path(lora) if lora else None
         self._llm: Any = None
         self._meta: GGUFMetadata | None = None
         self._load_seconds: float | None = None
@@ -103,6 +106,9 @@ class LlamaCppBackend(LocalGeneration):
             except ImportError as exc:
                 raise MissingExtraError(self.family, "llama_cpp", "llama") from exc
             seed_kw: dict[str, Any] = {"seed": int(self.seed)} if self.seed is not None else {}
+            lora_kw: dict[str, Any] = (
+                {"lora_path": str(self.lora_path)} if self.lora_path is not None else {}
+            )
             captured = None
             try:
                 with capture_native_output("llama_cpp") as captured:
@@ -115,6 +121,7 @@ class LlamaCppBackend(LocalGeneration):
                         n_batch=min(self.batch_size, self.context_length),
                         verbose=False,
                         **seed_kw,
+                        **lora_kw,
                     )
             except (ValueError, RuntimeError, OSError) as exc:
                 detail = load_failure_detail(exc, captured)
@@ -277,6 +284,7 @@ class LlamaCppBackend(LocalGeneration):
                 "gpu_layers": self.gpu_layers,
                 "seed": self.seed,
                 "batch_size": self.batch_size,
+                "lora_path": str(self.lora_path) if self.lora_path else None,
                 "architecture": meta.architecture,
                 "trained_context_length": meta.context_length,
                 "file_size": meta.file_size,

@@ -39,17 +39,19 @@ def analyze(
     limit = DEFAULT_THRESHOLD if threshold is None else threshold
     results: list[dict[str, Any]] = []
     any_drift = False
+    any_error = False
     for path in files:
-        if str(path) == "-":
-            text, fmt, label = sys.stdin.read(), "markdown", "<stdin>"
-        else:
-            try:
+        try:
+            if str(path) == "-":
+                text, fmt, label = _read_stdin(), "markdown", "<stdin>"
+            else:
                 sample = read_sample(path)
-            except SkipSample as skip:
-                err_console.print(f"[yellow]skipped[/] {path}: {skip.reason}", highlight=False)
-                results.append({"path": str(path), "error": skip.reason, "paragraphs": []})
-                continue
-            text, fmt, label = sample.text, format_for_path(path), str(path)
+                text, fmt, label = sample.text, format_for_path(path), str(path)
+        except SkipSample as skip:
+            err_console.print(f"[yellow]skipped[/] {skip.path}: {skip.reason}", highlight=False)
+            results.append({"path": str(skip.path), "error": skip.reason, "paragraphs": []})
+            any_error = True
+            continue
         reports = analyze_text(text, fmt, loaded, threshold=limit)
         any_drift = any_drift or any(r.drifting for r in reports)
         results.append({"path": label, "paragraphs": [r.to_dict() for r in reports]})
@@ -63,8 +65,21 @@ def analyze(
                 ensure_ascii=False,
             )
         )
+    if any_error:  # a typo in CI must not pass: 2, as for every other error
+        raise typer.Exit(2)
     if fail_on_drift and any_drift:
         raise typer.Exit(1)
+
+
+def _read_stdin() -> str:
+    """Standard input, with the size cap and decoding rules of a sample file."""
+    from inkmod.style.ingest import MAX_SAMPLE_BYTES, SkipSample, decode_sample
+
+    label = Path("<stdin>")
+    data = sys.stdin.buffer.read(MAX_SAMPLE_BYTES + 1)
+    if len(data) > MAX_SAMPLE_BYTES:
+        raise SkipSample(label, f"too large (over the limit of {MAX_SAMPLE_BYTES:,} bytes)")
+    return decode_sample(label, data)
 
 
 def _print_reports(label: str, reports: list[Any], limit: float) -> None:

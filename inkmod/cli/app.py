@@ -13,7 +13,7 @@ import sys
 import typer
 
 from inkmod import __version__
-from inkmod.cli.common import console, err_console
+from inkmod.cli.common import console, err_console, fail
 
 app = typer.Typer(
     name="inkmod",
@@ -25,11 +25,18 @@ app = typer.Typer(
 
 
 def _expected_errors() -> tuple[type[BaseException], ...]:
+    from inkmod.rpc.security import InsecureRuntimeDir, SocketPathTooLong
     from inkmod.style.build import NoSamplesError
     from inkmod.style.ingest import SamplesFolderError
     from inkmod.style.storage import ProfileError
 
-    errors: list[type[BaseException]] = [ProfileError, SamplesFolderError, NoSamplesError]
+    errors: list[type[BaseException]] = [
+        ProfileError,
+        SamplesFolderError,
+        NoSamplesError,
+        InsecureRuntimeDir,
+        SocketPathTooLong,
+    ]
     try:
         from inkmod.backends.errors import BackendError
 
@@ -44,7 +51,7 @@ def main() -> None:
     try:
         app()
     except _expected_errors() as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        fail(str(exc))
         sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]")
@@ -68,9 +75,9 @@ def _root(
 
 def _register_commands() -> None:
     """Every command group registers itself on the app, built-ins one module each."""
-    from inkmod.cli import analyze, backends, daemon, lsp, profile, rewrite, train
+    from inkmod.cli import analyze, backends, daemon, lsp, profile, rewrite, train, tune
 
-    for module in (train, analyze, profile, rewrite, backends, daemon, lsp):
+    for module in (train, tune, analyze, profile, rewrite, backends, daemon, lsp):
         module.register(app)
 
 

@@ -53,6 +53,15 @@ def _megabytes(value: Any) -> str:
     return f"{value / 1_048_576:.0f} MB" if isinstance(value, (int, float)) else "?"
 
 
+def _adapter_row(adapter: Any) -> str:
+    if not isinstance(adapter, dict):
+        return "unknown (an older daemon)"
+    text = str(adapter.get("description") or adapter.get("kind"))
+    if adapter.get("usable") and not adapter.get("in_use"):
+        text += " — not applied to this model"
+    return text
+
+
 def status_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
     """The ``status`` method's answer as label/value pairs for people."""
     backend = status.get("backend") or {}
@@ -75,6 +84,7 @@ def status_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
         ("profile", profile),
         ("samples folder", samples),
         ("backend", f"{backend.get('name')} ({loaded})"),
+        ("personal model", _adapter_row(status.get("adapter"))),
         ("uptime", _ago(float(status.get("uptime") or 0))),
         ("clients", f"{status.get('clients')} ({status.get('requests')} requests running)"),
         ("last refresh", f"{_ago(time.time() - refresh)} ago" if refresh else "never"),
@@ -106,11 +116,14 @@ def start(
     _paths(profile)
     if samples is not None and not samples.expanduser().is_dir():
         raise fail(f"samples folder not found: {samples}")
+    from inkmod.backends.base import check_option_types
+    from inkmod.backends.errors import BackendError
     from inkmod.daemon.__main__ import parse_backend_options
 
     try:
         options = parse_backend_options(option or [])
-    except ValueError as exc:
+        check_option_types(options)
+    except (ValueError, BackendError) as exc:
         raise fail(str(exc)) from None
     if foreground:
         _run_foreground(profile, samples, backend, options, idle_timeout, preload)
@@ -168,8 +181,15 @@ def _run_foreground(
         argv += ["--samples", str(samples.expanduser().resolve())]
     if backend:
         argv += ["--backend", backend]
+    from inkmod.rpc.instance import daemon_environment
+    from inkmod.rpc.security import SECRET_OPTIONS_ENV, is_secret_option
+
     for key, value in options.items():
-        argv += ["--backend-option", f"{key}={json.dumps(value)}"]
+        if not is_secret_option(key):
+            argv += ["--backend-option", f"{key}={json.dumps(value)}"]
+    secrets = daemon_environment(options).get(SECRET_OPTIONS_ENV)
+    if secrets:
+        os.environ[SECRET_OPTIONS_ENV] = secrets  # read (and removed) by the daemon's main()
     if preload:
         argv.append("--preload")
     code = main(argv)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -50,8 +51,10 @@ def profile_show(
     from inkmod.style.storage import load_profile
 
     loaded = load_profile(name)
+    adapter = _adapter_state(name)
     if as_json:
-        print(json.dumps({"summary": loaded.summary(), "analyses": loaded.analyses()}, indent=2))
+        payload = {"summary": loaded.summary(), "analyses": loaded.analyses(), "adapter": adapter}
+        print(json.dumps(payload, indent=2))
         return
     info = loaded.analyses()
     summary = loaded.summary()
@@ -76,6 +79,7 @@ def profile_show(
     table.add_row("common phrases", ", ".join(p for p, _ in info["phrases"][:8]) or "—")
     table.add_row("openers", ", ".join(w for w, _ in sent["top_openers"][:8]) or "—")
     table.add_row("style score", f"{summary['style_score']:.2f}")
+    table.add_row("personal model", str(adapter.get("description") or adapter.get("kind")))
     console.print(table)
 
 
@@ -94,3 +98,13 @@ def profile_delete(
         raise typer.Exit(1)
     delete_profile(name)
     console.print(f"deleted profile {name!r}")
+
+
+def _adapter_state(name: str) -> dict[str, Any]:
+    """The personal adapter's state (absent / training N % / ready / stale) as a dict."""
+    from inkmod.generation.personal.adapter import adapter_state
+
+    try:
+        return adapter_state(name).to_dict()
+    except OSError as exc:  # an unreadable adapter folder must not hide the profile
+        return {"kind": "error", "description": f"cannot read the personal model: {exc}"}

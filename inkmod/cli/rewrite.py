@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from inkmod.cli.common import DEFAULT_PROFILE
 from inkmod.cli.common import err_console as err
 from inkmod.generation.rewrite import DEFAULT_K, Candidate, ParagraphRewrite
 
@@ -18,7 +19,7 @@ def register(app: typer.Typer) -> None:
 
 def rewrite(
     source: str = typer.Argument("-", help="File to rewrite, or '-' for standard input."),
-    profile: str = typer.Option("default", "--profile", "-p", help="Style profile name."),
+    profile: str = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="Style profile name."),
     backend: str | None = typer.Option(
         None, "--backend", "-b", help="Model name (see `inkmod backends --list`)."
     ),
@@ -34,6 +35,7 @@ def rewrite(
 ) -> None:
     """Rewrite text in your style: best-of-k candidates per paragraph, re-ranked by drift."""
     from inkmod.backends.registry import DEFAULT_MODEL, create_backend
+    from inkmod.generation.personal.serving import personal_setup
     from inkmod.generation.rewrite import rewrite_text
     from inkmod.style.ingest import SkipSample, read_sample
     from inkmod.style.markup import format_for_path
@@ -49,8 +51,11 @@ def rewrite(
             err.print(f"[bold red]error:[/] {skip.path}: {skip.reason}", highlight=False)
             raise typer.Exit(2) from None
         text, fmt = sample.text, format_for_path(source)
-    model = create_backend(backend or DEFAULT_MODEL)
-    with err.status(f"loading {backend or DEFAULT_MODEL}…"):
+    name = backend or DEFAULT_MODEL
+    setup = personal_setup(profile, name)
+    err.print(setup.note, highlight=False)
+    model = create_backend(name, **setup.options)
+    with err.status(f"loading {name}…"):
         model.load()
 
     def on_token(index: int, piece: str) -> None:
@@ -89,6 +94,7 @@ def rewrite(
             on_token=on_token,
             on_candidate=on_candidate,
             on_paragraph=on_paragraph,
+            personal=setup.style,
         )
     finally:
         model.close()

@@ -178,6 +178,25 @@ def train_enhanced(
         err.print(f"[yellow]{result.message}[/] (raise --budget and --resume to go on)")
 
 
+def _save_failure(profile: str, exc: OSError) -> str:
+    """One line for a profile that could not be written (the previous one is left intact)."""
+    import errno
+
+    from inkmod.style.storage import profile_path
+
+    target = exc.filename or profile_path(profile).parent
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        why = "no space left on the device; free some space"
+    elif exc.errno == errno.EFBIG:
+        why = "the file is too large for this file system or the file-size limit (ulimit -f)"
+    else:
+        why = exc.strerror or str(exc)
+    return (
+        f"could not save profile {profile!r} in {target}: {why}, then train again "
+        "(any previous version of the profile is unchanged)"
+    )
+
+
 def _is_expected(exc: Exception) -> bool:
     from inkmod.backends.errors import BackendError
     from inkmod.style.build import NoSamplesError
@@ -322,7 +341,10 @@ def train(
         built, skipped = build_profile(samples, profile, on_progress)
     for skip in skipped:
         err.print(f"[yellow]skipped[/] {skip.path}: {skip.reason}", highlight=False)
-    stored = save_profile(built)
+    try:
+        stored = save_profile(built)
+    except OSError as exc:
+        raise fail(_save_failure(profile, exc)) from None
     summary = built.summary()
     table = Table(title=f"Style profile '{profile}'", show_header=False)
     table.add_column("figure", style="bold")

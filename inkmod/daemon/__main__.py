@@ -64,8 +64,24 @@ def parse_backend_options(pairs: Sequence[str]) -> dict[str, Any]:
     return options
 
 
+def secret_options_from_environment() -> dict[str, Any]:
+    """Secret backend options the spawning client passed by environment (never by argv);
+    removed from ours so that nothing this daemon starts inherits them."""
+    from inkmod.rpc.security import SECRET_OPTIONS_ENV
+
+    raw = os.environ.pop(SECRET_OPTIONS_ENV, None)
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    secrets = secret_options_from_environment()
     from inkmod.daemon.handlers import load_plugins
     from inkmod.daemon.logs import setup_daemon_logging
     from inkmod.daemon.server import DaemonConfig, run_daemon
@@ -92,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             profile=args.profile,
             samples=args.samples,
             backend=args.backend,
-            backend_options=parse_backend_options(args.backend_option),
+            backend_options={**parse_backend_options(args.backend_option), **secrets},
             idle_timeout=args.idle_timeout,
             debounce=DEFAULT_DEBOUNCE if args.debounce is None else args.debounce,
             preload=args.preload,

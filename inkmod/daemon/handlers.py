@@ -28,10 +28,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from inkmod.daemon.store import ChangeSet, ProfileStore
+from inkmod.daemon.tuning import PersonalModel, TuneRun
 from inkmod.rpc import protocol as P
+from inkmod.rpc.security import redact_options
 
 if TYPE_CHECKING:
     from inkmod.backends.base import Backend
+    from inkmod.generation.rewrite import PersonalStyle
     from inkmod.style.document import ScoreCache
     from inkmod.style.profile import StyleProfile
 
@@ -146,6 +149,39 @@ class BackendHolder:
         while not self.generate_lock.acquire(timeout=0.05):
             ctx.check()
 
+    # -- the personal adapter
+
+    def supports_adapter(self) -> bool:
+        """Only the model adapters are trained for (:mod:`inkmod.generation.personal.serving`)."""
+        from inkmod.generation.personal.serving import adapter_applies
+
+        return adapter_applies(self.name, self.options)
+
+    @property
+    def adapter(self) -> str | None:
+        """The adapter the model is (or will be, on its next load) run with."""
+        value = self.options.get("lora_path")
+        return str(value) if value else None
+
+    def use_adapter(self, path: Path | None) -> bool:
+        """Apply (or drop) the personal adapter; True when that changed anything.
+
+        llama.cpp applies a LoRA when the model loads, so a change closes the model -- after
+        the running generation, never under it -- and the next request loads it again (about
+        a second for the embedded model).
+        """
+        wanted = str(path) if path is not None and self.supports_adapter() else None
+        if wanted == self.adapter:
+            return False
+        with self.generate_lock:
+            if wanted:
+                self.options["lora_path"] = wanted
+            else:
+                self.options.pop("lora_path", None)
+            self.close()
+        log.info("personal adapter %s", f"applied: {wanted}" if wanted else "removed")
+        return True
+
     def close(self) -> None:
         with self._load_lock:
             backend, self.backend = self.backend, None
@@ -224,6 +260,7 @@ def run_rewrite(
     on_token: OnToken,
     on_candidate: OnCandidate,
     cancel: threading.Event,
+    personal: PersonalStyle | None = None,
 ) -> P.RewriteResult:
     """The one call into the rewrite engine.
 
@@ -258,6 +295,7 @@ def run_rewrite(
             on_candidate=candidate,
             on_unit=unit_done,
             cancel=cancel,
+            personal=personal,
         )
         output = apply_rewrites(text, done)
     else:
@@ -274,6 +312,7 @@ def run_rewrite(
             on_candidate=candidate,
             on_paragraph=unit_done,
             cancel=cancel,
+            personal=personal,
             **options,
         )
         done, output = result.paragraphs, result.text
@@ -282,6 +321,7 @@ def run_rewrite(
         blocks=[verdict(text, d) for d in done],
         cancelled=cancel.is_set(),
         seconds=round(time.perf_counter() - started, 3),
+        model="personal model" if personal is not None else "style prompt",
     )
 
 
@@ -301,11 +341,33 @@ class Engine:
     cache: ScoreCache | None = None
     started: float = field(default_factory=time.time)
     _figures_cache: tuple[int, dict[str, float]] | None = None
+    personal: PersonalModel | None = None
+    on_tune_progress: Callable[[dict[str, Any]], None] | None = None
+    """Broadcasts the progress of a training run the daemon started by itself."""
 
     def __post_init__(self) -> None:
         from inkmod.style.document import ScoreCache
 
         self.cache = ScoreCache()
+        self.personal = PersonalModel(
+            self.store.name, on_adapter=self.backend.use_adapter, documents=self._documents
+        )
+
+    def _documents(self) -> dict[str, tuple[str, int]] | None:
+        """The live profile's documents as the adapter's manifest records them."""
+        from inkmod.generation.personal.adapter import profile_documents
+
+        with self.store.lock:
+            profile = self.store.profile
+            return profile_documents(profile) if profile is not None else None
+
+    def refresh_adapter(self, samples_changed: bool = False) -> None:
+        """Apply the adapter that is valid now (or drop a stale one); after a sample change,
+        let the personal model decide whether to retrain in the background."""
+        assert self.personal is not None
+        self.backend.use_adapter(self.personal.usable_adapter())
+        if samples_changed:
+            self.personal.samples_changed()
 
     # -- helpers
 
@@ -313,7 +375,9 @@ class Engine:
         """The live profile (call with the store lock held), or the reason there is none."""
         profile = self.store.profile
         if profile is None:
-            code = P.PROFILE_NOT_FOUND if self.store.error_code == "not_found" else P.INTERNAL_ERROR
+            code = {"not_found": P.PROFILE_NOT_FOUND, "unusable": P.PROFILE_UNUSABLE}.get(
+                self.store.error_code or "", P.INTERNAL_ERROR
+            )
             raise HandlerError(code, self.store.error or "no profile loaded")
         return profile
 
@@ -354,6 +418,7 @@ class Engine:
                     threshold=params.threshold,
                     cache=self.cache,
                     ignored=ignored,
+                    check=ctx.check,
                 ):
                     reports.append(P.BlockReport.from_wire(report.to_dict()))
         return P.AnalyzeResult(
@@ -406,7 +471,6 @@ class Engine:
         except LookupError as exc:
             raise HandlerError(P.PROFILE_NOT_FOUND, str(exc)) from None
         ctx.check()
-        backend = self.backend.get()
 
         def on_token(paragraph: int, candidate: int, piece: str) -> None:
             if params.stream and piece:
@@ -424,6 +488,9 @@ class Engine:
         self.backend.acquire(ctx)
         try:
             ctx.check()
+            # Under the generate lock: an adapter swap (which closes the model) cannot come
+            # between loading the model and using it.
+            backend = self.backend.get()
             result = run_rewrite(
                 params,
                 fmt,
@@ -432,6 +499,7 @@ class Engine:
                 on_token=on_token,
                 on_candidate=on_candidate,
                 cancel=ctx.cancel,
+                personal=self.personal_style(),
             )
         except BackendError as exc:
             raise HandlerError(P.BACKEND_ERROR, str(exc)) from exc
@@ -520,6 +588,80 @@ class Engine:
             self.backend.generate_lock.release()
         return result.to_dict()
 
+    def tune(self, ctx: RequestContext) -> dict[str, Any]:
+        """Train the personal model on the profile's samples, streaming ``tune.progress``;
+        cancelling keeps the checkpoint (the next run resumes). The new adapter is applied
+        to the loaded model as soon as it is complete."""
+        from inkmod.generation.personal.pairs import TooFewWordsError
+        from inkmod.generation.personal.pipeline import TuneError
+
+        params = P.TuneParams.from_wire(ctx.params)
+        assert self.personal is not None
+
+        def on_progress(run: TuneRun) -> None:
+            ctx.notify(
+                P.TUNE_PROGRESS,
+                P.TuneProgressNotification(
+                    ctx.msgid, run.phase, run.step, run.total, run.loss, run.seconds_left
+                ).to_wire(),
+            )
+
+        try:
+            outcome = self.personal.train(
+                samples=self.store.samples_dir,
+                max_minutes=params.max_minutes,
+                neutraliser=params.neutraliser,
+                cancel=ctx.cancel,
+                on_progress=on_progress,
+            )
+        except (TooFewWordsError, TuneError, KeyError) as exc:
+            raise HandlerError(P.SAMPLES_UNAVAILABLE, str(exc).strip("'\"")) from exc
+        except RuntimeError as exc:
+            raise HandlerError(P.INVALID_REQUEST, str(exc)) from exc
+        except ImportError as exc:
+            raise HandlerError(
+                P.BACKEND_ERROR,
+                f"tuning needs the tune extra ({exc.name}): pip install 'inkmod[tune]'",
+            ) from exc
+        return P.TuneResult(
+            status=outcome["status"],
+            steps=outcome["steps"],
+            total_steps=outcome["total_steps"],
+            seconds=outcome["seconds"],
+            words=outcome["words"],
+            validation_loss=outcome["validation_loss"],
+            base_validation_loss=outcome["base_validation_loss"],
+            adapter=self.adapter_status(),
+        ).to_wire()
+
+    def personal_style(self) -> PersonalStyle | None:
+        """Rewrite through the adapter iff the loaded model has one applied (the decision is
+        made here, once, for every client)."""
+        if self.backend.adapter is None or not self.backend.loaded:
+            return None
+        from inkmod.generation.personal.serving import style_for
+
+        style = style_for(Path(self.backend.adapter))
+        if style is None:
+            log.warning("the adapter's neutraliser is missing here; using the style prompt")
+        return style
+
+    def adapter_status(self) -> P.AdapterStatus:
+        """The personal adapter's state for ``status`` and ``tune``."""
+        assert self.personal is not None
+        state = self.personal.state()
+        return P.AdapterStatus(
+            kind=str(state.get("kind")),
+            usable=bool(state.get("usable")),
+            in_use=self.backend.adapter is not None and self.backend.adapter == state.get("path"),
+            description=str(state.get("description") or ""),
+            path=state.get("path"),
+            revision=state.get("revision"),
+            percent=state.get("percent"),
+            reason=state.get("reason"),
+            validation_loss=state.get("validation_loss"),
+        )
+
     def profile_get(self, ctx: RequestContext) -> dict[str, Any]:
         params = P.ProfileGetParams.from_wire(ctx.params)
         with self.store.lock:
@@ -572,11 +714,12 @@ class Engine:
             "last_refresh": store.last_refresh,
             "backend": P.BackendStatus(
                 name=self.backend.name,
-                options=dict(self.backend.options),
+                options=redact_options(self.backend.options),
                 loaded=self.backend.loaded,
                 error=self.backend.error,
                 load_seconds=self.backend.load_seconds,
             ),
+            "adapter": self.adapter_status(),
         }
 
 
@@ -601,6 +744,7 @@ HANDLERS: dict[str, HandlerSpec] = {
     P.PROFILE_RELOAD: HandlerSpec("profile_reload", "refresh", True),
     P.REWRITE: HandlerSpec("rewrite", "worker", True),
     P.TRAIN: HandlerSpec("train", "worker", True),
+    P.TUNE: HandlerSpec("tune", "worker", True),
 }
 
 

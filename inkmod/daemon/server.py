@@ -56,6 +56,10 @@ log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE = 3.0
 """Seconds running requests get to notice their cancel event before the process exits."""
+MAX_BUFFERED_TOTAL = 64 * 1024 * 1024
+"""Bytes all connections together may hold in the daemon (unfinished frames plus unsent
+output). Each connection is bounded on its own too, but a hundred of them each holding half a
+frame would still take hundreds of MB; past this total the biggest holders are dropped."""
 REFRESH_GRACE = 30.0
 """Seconds a profile refresh (or the first training) in progress gets to finish and persist."""
 
@@ -71,6 +75,7 @@ class DaemonConfig:
     """Seconds without any client before the daemon exits; 0 or less: never."""
     debounce: float = DEFAULT_DEBOUNCE
     max_message_bytes: int = P.MAX_MESSAGE_BYTES
+    max_buffered_bytes: int = MAX_BUFFERED_TOTAL
     preload: bool = False
     """Load the model right after start-up instead of on the first rewrite."""
     generation_workers: int = 4
@@ -248,8 +253,17 @@ class Daemon:
         )
         self.watcher.start(self.store.samples_dir if self.store.profile is not None else None)
         self.watcher.schedule_settle()  # start-up may have re-read changed files
+        if self.store.profile is not None:
+            await self._loop.run_in_executor(self._refresh, self._refresh_adapter, False)
         if self.config.preload and self.store.profile is not None:
             self._spawn(self._preload())
+
+    def _refresh_adapter(self, samples_changed: bool) -> None:
+        """Apply the personal adapter that is valid now; never let it stop the daemon."""
+        try:
+            self.engine.refresh_adapter(samples_changed)
+        except Exception:
+            log.exception("checking the personal adapter failed; rewriting without it")
 
     async def _preload(self) -> None:
         assert self._loop is not None
@@ -294,6 +308,8 @@ class Daemon:
         if self._log_handler is not None:
             logging.getLogger().removeHandler(self._log_handler)
         self._remove_socket()
+        if self.engine.personal is not None:
+            self.engine.personal.close()  # a training run stops at its next step, checkpointed
         loop = asyncio.get_running_loop()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(loop.run_in_executor(None, self.backend.close), 5.0)
@@ -360,6 +376,7 @@ class Daemon:
             on_notification=self._on_notification,
             max_message_bytes=self.config.max_message_bytes,
             name=f"client#{conn_id}",
+            on_data=self._enforce_buffer_budget,
         )
         conn = Connection(id=conn_id, session=session, pid=creds.pid if creds else None)
         self.connections[session] = conn
@@ -378,6 +395,29 @@ class Daemon:
             else:
                 log.info("%s disconnected (%s)", session.name, session.close_reason)
             self._arm_idle_timer()
+
+    def _enforce_buffer_budget(self, _session: Session) -> None:
+        """Keep the bytes held for all connections under ``max_buffered_bytes`` by closing the
+        connections holding the most (a half-sent frame, output they do not read)."""
+        limit = self.config.max_buffered_bytes
+        held = [(conn.session.buffered_bytes, conn) for conn in self.connections.values()]
+        total = sum(size for size, _ in held)
+        if total <= limit:
+            return
+        for size, conn in sorted(held, key=lambda item: item[0], reverse=True):
+            if total <= limit or size == 0:
+                break
+            log.warning(
+                "%s (pid %s) dropped: it holds %d bytes and all connections %d, over the "
+                "daemon's %d-byte budget",
+                conn.session.name,
+                conn.pid,
+                size,
+                total,
+                limit,
+            )
+            conn.session.close("over the daemon's memory budget for buffered messages")
+            total -= size
 
     def _on_notification(self, session: Session, note: Notification) -> None:
         log.debug("%s: ignoring notification %s", session.name, note.method)
@@ -492,6 +532,9 @@ class Daemon:
         if event in ("trained", "reloaded") and self.watcher is not None:
             self.watcher.retarget(self.store.samples_dir)
             self.watcher.schedule_settle()
+        if event in ("recalibrated", "trained", "reloaded") and not self._closing:
+            # A stale adapter is dropped at once; a retraining, if due, waits for quiet.
+            self._refresh.submit(self._refresh_adapter, True)
         self._broadcast(
             P.TOPIC_PROFILE, P.PROFILE_CHANGED, self._profile_changed_params(event, changes)
         )

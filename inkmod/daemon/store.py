@@ -388,11 +388,16 @@ class ProfileStore:
                 }
                 self.dirty = False
             atomic_write_bytes(profile_path(self.name), data)
-            atomic_write_bytes(self.manifest_path, msgpack.packb(manifest, use_bin_type=True))
+            atomic_write_bytes(
+                self.manifest_path,
+                msgpack.packb(manifest, use_bin_type=True, unicode_errors="surrogateescape"),
+            )
 
     def _read_manifest(self) -> dict[str, tuple[int, int]]:
         try:
-            payload = msgpack.unpackb(self.manifest_path.read_bytes(), raw=False)
+            payload = msgpack.unpackb(
+                self.manifest_path.read_bytes(), raw=False, unicode_errors="surrogateescape"
+            )
         except (OSError, ValueError, msgpack.ExtraData, msgpack.FormatError, TypeError):
             return {}
         if not isinstance(payload, dict) or payload.get("version") != MANIFEST_VERSION:

@@ -19,6 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inkmod.backends.base import Backend, ChatMessage, GenerationConfig
+from inkmod.generation.faithfulness import (
+    MIN_CONTENT_KEPT,
+    preservation,
+    rejections,
+)
 from inkmod.generation.prompt import (
     Exemplar,
     rewrite_continuation,
@@ -27,13 +32,11 @@ from inkmod.generation.prompt import (
 )
 from inkmod.style.document import parse
 from inkmod.style.features import paragraph_features
-from inkmod.style.lexicons import FUNCTION_WORDS
 from inkmod.style.profile import StyleProfile
 from inkmod.style.tokens import parse_paragraph, split_sentences
 
 DEFAULT_K = 3
 CHAT_OVERHEAD_TOKENS = 48  # template tokens around chat messages
-_WORD_RE = re.compile(r"[a-z]+")
 _ARTIFACT_RE = re.compile(
     r"^(?:\s*(?:here is|here's|sure[,!]?|rewritten(?: passage)?(?: by [^:\n]+)?"
     r"|passage(?: \d+)?)\s*[:\-]?\s*)+",
@@ -44,6 +47,21 @@ _NEXT_LABEL_RE = re.compile(r"\n\s*(?:Original|Draft|Passage(?: \d+)?|Example \d
 
 TokenFn = Callable[[int, str], None]
 CandidateFn = Callable[[int, "Candidate"], None]
+
+
+@dataclass(frozen=True)
+class PersonalStyle:
+    """Rewrite through the writer's personal adapter, which the backend has loaded.
+
+    Why a different prompt: the adapter learned "neutral version -> the writer's own text" in
+    one exact format (:mod:`inkmod.generation.personal.format`), so the model is shown only the
+    neutralised paragraph in that format -- no style description, no exemplars. Faithfulness is
+    still judged against the *original* paragraph. The caller (the CLI or the daemon) decides
+    whether a valid adapter is loaded; the engine never guesses.
+    """
+
+    neutraliser: Callable[[str], str]
+    name: str = "deterministic"
 
 
 @dataclass(frozen=True)
@@ -59,6 +77,8 @@ class Candidate:
     finish_reason: str
     # Standardised surprise against the writer (see DriftResult.z); None when too short to judge.
     z: float | None = None
+    # Why the faithfulness rules reject it (inkmod.generation.faithfulness); empty when faithful.
+    rejected: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +90,7 @@ class Candidate:
             "tokens": self.tokens,
             "seconds": round(self.seconds, 3),
             "finish_reason": self.finish_reason,
+            "rejected": list(self.rejected),
         }
 
 
@@ -142,36 +163,6 @@ class RewriteResult:
         }
 
 
-def _stem(word: str) -> str:
-    for suffix in ("ing", "edly", "ed", "ies", "es", "ly", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
-
-
-def content_terms(text: str) -> set[str]:
-    """Stemmed content words: what a rewrite must keep."""
-    return {
-        _stem(w) for w in _WORD_RE.findall(text.lower()) if len(w) > 2 and w not in FUNCTION_WORDS
-    }
-
-
-def preservation(original: str, candidate: str) -> float:
-    """How much of the original's content a candidate keeps (0–1).
-
-    Content-word recall, damped when the candidate is far shorter or longer than the original
-    (a one-line summary or a rambling continuation both lose the writer's point).
-    """
-    source = content_terms(original)
-    if not source:
-        return 1.0
-    kept = content_terms(candidate)
-    recall = len(source & kept) / len(source)
-    ratio = max(1, len(candidate.split())) / max(1, len(original.split()))
-    length_fit = 1.0 if 0.6 <= ratio <= 1.7 else max(0.0, 1.0 - abs(ratio - 1.15) / 2.0)
-    return recall * (0.5 + 0.5 * length_fit)
-
-
 def clean_output(text: str) -> str:
     """Strip prompt artefacts a small model echoes ("Rewritten:", quotes, a next example)."""
     text = text.strip()
@@ -209,24 +200,24 @@ def rank(profile: StyleProfile, original: str, candidate: str) -> Ranked:
     return result.score, kept, 0.5 * closeness(result.z) + 0.5 * kept, result.z
 
 
-MIN_PRESERVATION = 0.05
+MIN_PRESERVATION = MIN_CONTENT_KEPT  # kept as a name for callers; the rule lives in faithfulness
 
 
 def choose(candidates: list[Candidate], original_z: float | None) -> Candidate | None:
-    """The best-ranked candidate that is closer to the writer and still about the original.
+    """The best-ranked faithful candidate that is closer to the writer than the original.
 
     A rewrite that is no closer to the writer's voice is not a rewrite in their style, however
-    faithful (near-copies would otherwise win on content preservation alone); one that kept
-    almost none of the original's content words is not a rewrite at all (small models sometimes
-    answer with an unrelated passage in a plausible voice). None when no candidate is both:
-    the caller keeps the original and says so.
+    faithful (near-copies would otherwise win on content preservation alone); one that the
+    faithfulness rules reject (a lost name, number or negation, cut off at the token limit, talk
+    about the task, under 40 % of the content kept: see ``Candidate.rejected``) is not a rewrite
+    of the original at all. None when no candidate is both: the caller keeps the original and
+    says so.
     """
     usable = [c for c in candidates if c.text and c.finish_reason != "cancelled"]
     good = [
         c
         for c in usable
-        if (original_z is None or (c.z is not None and c.z < original_z))
-        and c.preservation >= MIN_PRESERVATION
+        if not c.rejected and (original_z is None or (c.z is not None and c.z < original_z))
     ]
     return max(good, key=lambda c: c.rank_score) if good else None
 
@@ -287,9 +278,14 @@ def rewrite_paragraph(
     on_token: TokenFn | None = None,
     on_candidate: CandidateFn | None = None,
     cancel: threading.Event | None = None,
+    personal: PersonalStyle | None = None,
 ) -> ParagraphRewrite:
-    """Rewrite one paragraph: k candidates, re-ranked; never exceeds the model's context."""
-    chat = _is_chat(backend)
+    """Rewrite one paragraph: k candidates, re-ranked; never exceeds the model's context.
+
+    With ``personal`` the candidates come from the writer's adapter (see :class:`PersonalStyle`);
+    without, from the in-context style prompt with exemplars.
+    """
+    chat = _is_chat(backend) and personal is None
     context = _context_length(backend)
     paragraph_tokens = backend.count_tokens(paragraph)
     # Leave room for the answer (a rewrite is about as long as the original).
@@ -307,18 +303,26 @@ def rewrite_paragraph(
                     on_token=on_token,
                     on_candidate=on_candidate,
                     cancel=cancel,
+                    personal=personal,
                 )
                 for piece in pieces
             ]
             return _join_parts(paragraph, profile, parts)
-    exemplars = select_exemplars(profile, paragraph, n=3)
-    prompt = build_prompt(profile, paragraph, exemplars, chat)
     max_answer = int(paragraph_tokens * 1.6) + 32
-    while exemplars and prompt_tokens(backend, prompt) + max_answer > context:
-        exemplars = exemplars[:-1]
+    prompt: str | list[ChatMessage]
+    if personal is not None:
+        from inkmod.generation.personal import format as personal_format
+
+        prompt = personal_format.rewrite_prompt(personal.neutraliser(paragraph))
+        stop: tuple[str, ...] = personal_format.STOP
+    else:
+        exemplars = select_exemplars(profile, paragraph, n=3)
         prompt = build_prompt(profile, paragraph, exemplars, chat)
+        while exemplars and prompt_tokens(backend, prompt) + max_answer > context:
+            exemplars = exemplars[:-1]
+            prompt = build_prompt(profile, paragraph, exemplars, chat)
+        stop = ("\n\n", "\nPassage", "\nDraft:") if not chat else ()
     max_answer = max(16, min(max_answer, context - prompt_tokens(backend, prompt) - 8))
-    stop = ("\n\n", "\nPassage", "\nDraft:") if not chat else ()
     original = profile.score_features(paragraph_features(parse_paragraph(paragraph)))
     candidates: list[Candidate] = []
     for index in range(max(1, k)):
@@ -333,7 +337,7 @@ def rewrite_paragraph(
         callback = (lambda piece, i=index: on_token(i, piece)) if on_token else None
         started = time.perf_counter()
         result = backend.generate(prompt, config, on_token=callback, cancel=cancel)
-        text = clean_output(result.text)
+        text = clean_output(_personal_completion(result.text) if personal else result.text)
         drift, kept, score, z = rank(profile, paragraph, text)
         candidate = Candidate(
             text=text,
@@ -344,6 +348,7 @@ def rewrite_paragraph(
             seconds=time.perf_counter() - started,
             finish_reason=result.finish_reason,
             z=z,
+            rejected=tuple(rejections(paragraph, text, result.finish_reason)),
         )
         candidates.append(candidate)
         if on_candidate:
@@ -352,6 +357,12 @@ def rewrite_paragraph(
             break
     chosen = choose(candidates, original.z) or _unchanged(paragraph, original.score, original.z)
     return ParagraphRewrite(paragraph, original.score, chosen, candidates, original_z=original.z)
+
+
+def _personal_completion(raw: str) -> str:
+    from inkmod.generation.personal.format import clean_completion
+
+    return clean_completion(raw)
 
 
 def _unchanged(paragraph: str, drift: float | None, z: float | None) -> Candidate:
@@ -391,6 +402,7 @@ def rewrite_text(
     on_candidate: CandidateFn | None = None,
     on_paragraph: Callable[[int, int, ParagraphRewrite], None] | None = None,
     cancel: threading.Event | None = None,
+    personal: PersonalStyle | None = None,
 ) -> RewriteResult:
     """Rewrite every prose paragraph of ``text`` (or only the drifting ones), keeping the rest.
 
@@ -419,6 +431,7 @@ def rewrite_text(
             on_token=on_token,
             on_candidate=on_candidate,
             cancel=cancel,
+            personal=personal,
         ):
             done.source_start += block.start
             done.source_end += block.start
@@ -472,6 +485,7 @@ def rewrite_block(
     on_candidate: CandidateFn | None = None,
     on_unit: Callable[[ParagraphRewrite], None] | None = None,
     cancel: threading.Event | None = None,
+    personal: PersonalStyle | None = None,
 ) -> list[ParagraphRewrite]:
     """Rewrite exactly one block (its ``source``, of ``kind``) as one unit, never re-parsing it
     without its context: one rewrite per unit of :func:`block_units`, offsets relative to
@@ -482,7 +496,14 @@ def rewrite_block(
         if cancel is not None and cancel.is_set():
             break
         done = rewrite_paragraph(
-            text, profile, backend, k=k, on_token=on_token, on_candidate=on_candidate, cancel=cancel
+            text,
+            profile,
+            backend,
+            k=k,
+            on_token=on_token,
+            on_candidate=on_candidate,
+            cancel=cancel,
+            personal=personal,
         )
         done.source_start, done.source_end = start, end
         if kind != "paragraph" and done.changed:  # an item or a quote stays on its lines

@@ -27,6 +27,7 @@ from inkmod.rpc.instance import (
     abandon_lock_of_dying_daemon,
     daemon_alive,
     daemon_command,
+    daemon_environment,
     read_instance_info,
     remove_stale_socket,
     spawn_detached,
@@ -90,7 +91,7 @@ def start_or_join(
                 extra=options.daemon_args,
             )
             log.info("starting daemon: %s", " ".join(cmd))
-            proc = spawn_detached(cmd, paths)
+            proc = spawn_detached(cmd, paths, env=daemon_environment(options.backend_options))
             session = poll(attempt, deadline, alive=lambda: proc.poll() is None)
             if session is None:
                 raise DaemonStartError(start_failure(paths, options, proc.poll()))

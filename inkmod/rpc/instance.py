@@ -33,7 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from inkmod import paths
-from inkmod.rpc.security import check_socket_path, ensure_private_dir
+from inkmod.rpc.security import (
+    SECRET_OPTIONS_ENV,
+    check_socket_path,
+    ensure_private_dir,
+    is_secret_option,
+)
 
 DEFAULT_IDLE_TIMEOUT = 30 * 60.0
 
@@ -353,14 +358,28 @@ def daemon_command(
     if backend:
         cmd += ["--backend", backend]
     for key, value in (backend_options or {}).items():
-        cmd += ["--backend-option", f"{key}={json.dumps(value)}"]
+        if not is_secret_option(key):  # secrets go by environment: see daemon_environment()
+            cmd += ["--backend-option", f"{key}={json.dumps(value)}"]
     if idle_timeout is not None:
         cmd += ["--idle-timeout", str(idle_timeout)]
     cmd += list(extra)
     return cmd
 
 
-def spawn_detached(cmd: Sequence[str], dpaths: DaemonPaths) -> subprocess.Popen[bytes]:
+def daemon_environment(backend_options: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The spawned daemon's environment: ours, plus the secret backend options (which
+    :func:`daemon_command` leaves off the command line) as JSON in ``SECRET_OPTIONS_ENV``."""
+    env = dict(os.environ)
+    env.pop(SECRET_OPTIONS_ENV, None)
+    secrets = {k: v for k, v in (backend_options or {}).items() if is_secret_option(k)}
+    if secrets:
+        env[SECRET_OPTIONS_ENV] = json.dumps(secrets)
+    return env
+
+
+def spawn_detached(
+    cmd: Sequence[str], dpaths: DaemonPaths, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """Start the daemon in its own session, detached from our terminal and stdio.
 
     ``start_new_session`` puts it out of reach of the terminal's Ctrl-C and hang-up; its stdout
@@ -379,6 +398,7 @@ def spawn_detached(cmd: Sequence[str], dpaths: DaemonPaths) -> subprocess.Popen[
             start_new_session=True,
             close_fds=True,
             cwd="/",
+            env=dict(env) if env is not None else None,
         )
     threading.Thread(target=proc.wait, name=f"reap-daemon-{proc.pid}", daemon=True).start()
     return proc

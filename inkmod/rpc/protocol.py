@@ -61,6 +61,7 @@ PROFILE_RELOAD: Final = "profile.reload"
 CANCEL: Final = "cancel"
 SHUTDOWN: Final = "shutdown"
 SUBSCRIBE: Final = "subscribe"
+TUNE: Final = "tune"
 
 METHODS: Final = (
     HELLO,
@@ -73,6 +74,7 @@ METHODS: Final = (
     CANCEL,
     SHUTDOWN,
     SUBSCRIBE,
+    TUNE,
 )
 
 STABLE_METHODS: Final = (HELLO, SHUTDOWN)
@@ -84,10 +86,18 @@ incompatible daemon who it is and tell it to go away."""
 REWRITE_TOKEN: Final = "rewrite.token"
 REWRITE_CANDIDATE: Final = "rewrite.candidate"
 TRAIN_PROGRESS: Final = "train.progress"
+TUNE_PROGRESS: Final = "tune.progress"
 PROFILE_CHANGED: Final = "profile.changed"
 LOG: Final = "log"
 
-NOTIFICATIONS: Final = (REWRITE_TOKEN, REWRITE_CANDIDATE, TRAIN_PROGRESS, PROFILE_CHANGED, LOG)
+NOTIFICATIONS: Final = (
+    REWRITE_TOKEN,
+    REWRITE_CANDIDATE,
+    TRAIN_PROGRESS,
+    TUNE_PROGRESS,
+    PROFILE_CHANGED,
+    LOG,
+)
 
 # Topics for ``subscribe``. Per-request notifications (tokens, candidates, progress) go to the
 # requesting connection without a subscription; these broadcast ones need one.
@@ -115,6 +125,8 @@ BACKEND_ERROR: Final = -32002
 """The model could not be loaded or failed while generating; the message says what to do."""
 PROFILE_NOT_FOUND: Final = -32003
 """No profile file and no usable samples folder to train one from."""
+PROFILE_UNUSABLE: Final = -32004
+"""The profile file exists but cannot be used (corrupt, or from a newer InkMod); retrain it."""
 SAMPLES_UNAVAILABLE: Final = -32005
 SHUTTING_DOWN: Final = -32006
 
@@ -128,6 +140,7 @@ ERROR_NAMES: Final[dict[int, str]] = {
     MESSAGE_TOO_LARGE: "message too large",
     BACKEND_ERROR: "backend error",
     PROFILE_NOT_FOUND: "profile not found",
+    PROFILE_UNUSABLE: "profile unusable",
     SAMPLES_UNAVAILABLE: "samples folder unavailable",
     SHUTTING_DOWN: "daemon shutting down",
 }
@@ -299,6 +312,25 @@ class BackendStatus(Message):
 
 
 @dataclass
+class AdapterStatus(Message):
+    """The personal adapter of the profile, as the daemon sees it (``status`` and ``tune``)."""
+
+    kind: str
+    """``absent``, ``training``, ``ready``, ``stale`` (or ``unavailable`` without the package)."""
+    usable: bool = False
+    """Whether rewrites use it (a previous valid adapter stays usable while a new one trains)."""
+    in_use: bool = False
+    """Whether the loaded model has it applied right now."""
+    description: str = ""
+    """One line for people: "ready, trained on revision 3f2a…", "training 40 %", "stale: …"."""
+    path: str | None = None
+    revision: str | None = None
+    percent: float | None = None
+    reason: str | None = None
+    validation_loss: float | None = None
+
+
+@dataclass
 class StatusResult(Message):
     pid: int
     version: str
@@ -322,6 +354,8 @@ class StatusResult(Message):
     documents: int
     last_refresh: float | None
     backend: BackendStatus
+    adapter: AdapterStatus | None = None
+    """The personal model: absent, training N %, ready (trained on revision …) or stale."""
 
 
 @dataclass
@@ -473,6 +507,9 @@ class CandidateReport(Message):
     seconds: float
     finish_reason: str
     z: float | None = None
+    rejected: list[str] = field(default_factory=list)
+    """Why the faithfulness rules reject this candidate (empty: faithful); the daemon never
+    chooses a rejected candidate."""
 
 
 @dataclass
@@ -509,6 +546,9 @@ class RewriteResult(Message):
     cancelled: bool = False
     seconds: float = 0.0
     revision: int | None = None
+    model: str = "style prompt"
+    """How the candidates were written: ``personal model`` (the writer's adapter) or ``style
+    prompt`` (the in-context description and exemplars), so editors can say which."""
 
     @property
     def changed(self) -> bool:
@@ -567,6 +607,31 @@ class TrainResult(ProfileInfo):
     """The teacher loop's result, when ``iterations`` > 0."""
 
 
+@dataclass
+class TuneParams(Message):
+    """Train the personal model (``inkmod tune``) on the profile's samples folder."""
+
+    max_minutes: float | None = 15.0
+    neutraliser: str | None = None
+
+    def check(self) -> None:
+        if self.max_minutes is not None and self.max_minutes <= 0:
+            raise ProtocolError("'max_minutes' must be positive")
+
+
+@dataclass
+class TuneResult(Message):
+    status: str
+    """``trained`` or ``cancelled`` (the checkpoint is kept; the next run resumes)."""
+    steps: int
+    total_steps: int
+    seconds: float
+    words: int = 0
+    validation_loss: float | None = None
+    base_validation_loss: float | None = None
+    adapter: AdapterStatus | None = None
+
+
 # -- notifications
 
 
@@ -598,6 +663,18 @@ class TrainProgressNotification(Message):
     file: str = ""
     loop: dict[str, Any] | None = None
     """A teacher-loop progress event instead of a file (``train`` with iterations)."""
+
+
+@dataclass
+class TuneProgressNotification(Message):
+    id: int
+    """msgid of the ``tune`` request (0 for an automatic run the daemon started itself)."""
+    phase: str
+    """``load``, ``train`` or ``validate``."""
+    step: int = 0
+    total: int = 0
+    loss: float | None = None
+    seconds_left: float | None = None
 
 
 ProfileEvent = Literal[

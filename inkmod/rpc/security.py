@@ -23,6 +23,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PRIVATE_DIR_MODE = 0o700
 SOCKET_MODE = 0o600
@@ -32,6 +33,10 @@ MAX_SOCKET_PATH = 104
 
 class InsecureRuntimeDir(RuntimeError):
     """The runtime directory exists but is not ours or is not a private directory."""
+
+
+class SocketPathTooLong(ValueError):
+    """The socket's path does not fit in ``sun_path``."""
 
 
 @dataclass(frozen=True)
@@ -57,11 +62,22 @@ def ensure_private_dir(path: Path) -> Path:
             f"{path.parent} belongs to uid {parent.st_uid}, who could replace {path.name}/; "
             "set XDG_RUNTIME_DIR to a private directory"
         )
+    if parent.st_mode & stat.S_IWOTH and not parent.st_mode & stat.S_ISVTX:
+        # anyone may rename our directory away and put theirs in its place (the XDG spec
+        # requires XDG_RUNTIME_DIR to be 0700)
+        raise InsecureRuntimeDir(
+            f"{path.parent} is world-writable (mode {stat.S_IMODE(parent.st_mode):o}), so "
+            f"anyone could replace {path.name}/; set XDG_RUNTIME_DIR to a private directory "
+            f"(chmod 700 {path.parent})"
+        )
     with contextlib.suppress(FileExistsError):
         path.mkdir(mode=PRIVATE_DIR_MODE)
     info = os.lstat(path)
     if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
-        raise InsecureRuntimeDir(f"{path} is not a directory (a symlink or file is in the way)")
+        raise InsecureRuntimeDir(
+            f"{path} is not a directory (a symlink or file is in the way); remove it, or set "
+            "XDG_RUNTIME_DIR (or INKMOD_HOME) to a private directory"
+        )
     if info.st_uid != os.geteuid():
         raise InsecureRuntimeDir(
             f"{path} belongs to uid {info.st_uid}, not to you (uid {os.geteuid()}); "
@@ -90,10 +106,30 @@ def check_socket_path(path: Path) -> None:
     """Fail early and clearly instead of with ``OSError: AF_UNIX path too long``."""
     length = len(os.fsencode(str(path)))
     if length >= MAX_SOCKET_PATH:
-        raise ValueError(
+        raise SocketPathTooLong(
             f"socket path {path} is {length} bytes; unix sockets allow fewer than "
-            f"{MAX_SOCKET_PATH}. Use a shorter INKMOD_HOME/XDG_RUNTIME_DIR or profile name."
+            f"{MAX_SOCKET_PATH}: set a shorter XDG_RUNTIME_DIR (or INKMOD_HOME), "
+            "or use a shorter profile name"
         )
+
+
+SECRET_OPTIONS_ENV = "INKMOD_DAEMON_SECRET_OPTIONS"
+"""Backend options that look secret travel to a spawned daemon in this environment variable
+(JSON), never on its command line: ``/proc/<pid>/cmdline`` is readable by every user, a process's
+environment only by its owner."""
+_SECRET_WORDS = ("key", "token", "secret", "password", "passwd", "credential")
+REDACTED = "***"
+
+
+def is_secret_option(name: str) -> bool:
+    """Whether a backend option's value must never be shown, logged or put on a command line."""
+    lowered = name.lower()
+    return any(word in lowered for word in _SECRET_WORDS)
+
+
+def redact_options(options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` with every secret-looking value replaced by ``***``."""
+    return {k: (REDACTED if is_secret_option(k) else v) for k, v in options.items()}
 
 
 def peer_credentials(sock: socket.socket) -> PeerCredentials | None:

@@ -164,8 +164,11 @@ def classify(obj: Any) -> Message:
 
 
 def encode(message: list[Any]) -> bytes:
-    """msgpack with the str/bin distinction (``use_bin_type``), as Neovim expects."""
-    data: bytes = msgpack.packb(message, use_bin_type=True)
+    """msgpack with the str/bin distinction (``use_bin_type``), as Neovim expects.
+
+    A string that is not valid Unicode (a file name with undecodable bytes, held as lone
+    surrogates) is sent with those characters escaped, so the peer always receives UTF-8."""
+    data: bytes = msgpack.packb(message, use_bin_type=True, unicode_errors="backslashreplace")
     return data
 
 
@@ -257,6 +260,11 @@ class FrameDecoder:
         if self._fed - self._msg_start > self.max_message_bytes:
             raise self._fail(P.MESSAGE_TOO_LARGE, self._too_large_reason())
 
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes of the current, unfinished message held so far."""
+        return self._fed - self._msg_start
+
     def _too_large_reason(self) -> str:
         return f"message larger than the {self.max_message_bytes}-byte limit"
 
@@ -296,8 +304,11 @@ class Session:
         on_notification: NotificationHandler | None = None,
         max_message_bytes: int = P.MAX_MESSAGE_BYTES,
         name: str = "peer",
+        on_data: Callable[[Session], None] | None = None,
     ) -> None:
         self.reader = reader
+        self.on_data = on_data
+        """Called after each chunk read, e.g. to enforce a budget across sessions."""
         self.writer = writer
         self.on_request = on_request
         self.on_notification = on_notification
@@ -310,6 +321,14 @@ class Session:
         self.close_reason: str | None = None
 
     # -- state
+
+    @property
+    def buffered_bytes(self) -> int:
+        """Memory this peer holds here: its unfinished input plus our unsent output."""
+        backlog = 0
+        with contextlib.suppress(Exception):
+            backlog = self.writer.transport.get_write_buffer_size()
+        return self._decoder.pending_bytes + backlog
 
     @property
     def closed(self) -> bool:
@@ -406,6 +425,8 @@ class Session:
                     reason = exc.reason
                     self._report_frame_error(exc)
                     break
+                if self.on_data is not None:
+                    self.on_data(self)
         except (ConnectionError, OSError) as exc:
             reason = f"connection error: {exc}"
         except asyncio.CancelledError:

@@ -8,6 +8,7 @@ version) and reports LSP positions. Used by ``inkmod analyze``, the demo and the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,17 +87,21 @@ def analyze_text(
     threshold: float | None = None,
     cache: DriftCache | None = None,
     ignored: frozenset[str] = frozenset(),
+    check: Callable[[], None] | None = None,
 ) -> list[ParagraphReport]:
     """Score every prose block of ``text`` (``fmt``: anything :func:`~inkmod.style.document.
     format_for` accepts) against ``profile``.
 
     ``ignored`` holds paragraph hashes the writer asked to ignore: they are reported with no
-    score and are never drifting.
+    score and are never drifting. ``check`` is called before each paragraph and may raise to
+    stop (the daemon cancels the analysis of a client that went away).
     """
     limit = DEFAULT_THRESHOLD if threshold is None else threshold
     index = LineIndex(text)
     reports: list[ParagraphReport] = []
     for block in parse(text, fmt):
+        if check is not None:
+            check()
         result = score_block(block, profile, cache)
         score = result.score
         reasons = result.reasons

@@ -63,15 +63,23 @@ def list_profiles() -> list[str]:
     return sorted(p.name[: -len(SUFFIX)] for p in folder.glob(f"*{SUFFIX}") if p.is_file())
 
 
+UNICODE_ERRORS = "surrogateescape"
+"""Sample file names need not be UTF-8 (``b'bad\\xffname.txt'``): Python holds their undecodable
+bytes as lone surrogates, which msgpack writes back as the original bytes and reads as the same
+surrogates, so such names round-trip losslessly."""
+
+
 def dumps(profile: StyleProfile) -> bytes:
     payload = {"magic": MAGIC, **profile.to_dict()}
-    return msgpack.packb(payload, use_bin_type=True)
+    return msgpack.packb(payload, use_bin_type=True, unicode_errors=UNICODE_ERRORS)
 
 
 def loads(data: bytes, source: str = "profile") -> StyleProfile:
     """Decode a profile, migrating older schemas; clear errors for anything else."""
     try:
-        payload = msgpack.unpackb(data, raw=False, strict_map_key=False)
+        payload = msgpack.unpackb(
+            data, raw=False, strict_map_key=False, unicode_errors=UNICODE_ERRORS
+        )
     except Exception as exc:  # msgpack raises several unrelated types
         raise ProfileCorruptError(f"{source} is not a valid InkMod profile ({exc})") from None
     if not isinstance(payload, dict) or payload.get("magic") != MAGIC:
@@ -93,10 +101,23 @@ def loads(data: bytes, source: str = "profile") -> StyleProfile:
             )
         payload = migrate(payload)
         schema = int(payload["schema"])
+    if not isinstance(payload.get("documents"), dict) or not all(
+        isinstance(k, str) and isinstance(v, dict) for k, v in payload["documents"].items()
+    ):
+        raise _corrupt(source, payload, "'documents' is not a map of sample entries")
     try:
         return StyleProfile.from_dict(payload)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ProfileCorruptError(f"{source} is damaged ({exc!r}); retrain it") from None
+    except Exception as exc:  # any shape error deep inside: never a crash, always "corrupt"
+        raise _corrupt(source, payload, f"{type(exc).__name__}: {exc}") from None
+
+
+def _corrupt(source: str, payload: dict[str, Any], detail: str) -> ProfileCorruptError:
+    name = payload.get("name")
+    name = name if isinstance(name, str) and _NAME_RE.match(name) else "NAME"
+    return ProfileCorruptError(
+        f"{source} is corrupt ({detail}): retrain with "
+        f"`inkmod train --samples DIR --profile {name}`"
+    )
 
 
 def save_profile(profile: StyleProfile, path: Path | None = None) -> Path:

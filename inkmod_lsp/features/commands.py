@@ -78,6 +78,39 @@ async def train(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
     return {"profile": ls.settings.profile, **result}
 
 
+async def tune(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
+    """``inkmod.tune [{maxMinutes}]``: train the writer's personal model (a LoRA adapter of the
+    embedded model) in the daemon, with progress and Cancel (which keeps the checkpoint: the
+    next run resumes). Rewrites use the new model as soon as it is complete."""
+    options = _object(args, ("maxMinutes",))
+    minutes = options.get("maxMinutes", 15.0)
+    if not isinstance(minutes, (int, float)) or isinstance(minutes, bool) or minutes <= 0:
+        raise _fail("maxMinutes must be a positive number", INVALID_PARAMS)
+    await ls.runtime.wait_ready()
+    progress = await Progress.open(ls, f"InkMod: training your model ('{ls.settings.profile}')")
+    ending = "cancelled: the checkpoint is kept, run it again to resume"
+    try:
+        result = await ls.runtime.tune(progress, float(minutes))
+        ending = "done" if result.get("status") == "trained" else ending
+    except TrainingError as exc:
+        ending = str(exc)
+        ls.show(f"InkMod: {exc}", "error")
+        raise _fail(str(exc)) from exc
+    finally:
+        progress.end(ending)
+    adapter = result.get("adapter") or {}
+    if result.get("status") == "trained":
+        loss = result.get("validation_loss")
+        shown = f", validation loss {loss:.3f}" if isinstance(loss, (int, float)) else ""
+        ls.show(
+            f"InkMod: your model is trained ({result.get('steps')} steps{shown}); "
+            f"rewrites now use it. {adapter.get('description', '')}".strip()
+        )
+    else:
+        ls.show("InkMod: training stopped; run it again to resume from the checkpoint.")
+    return {"profile": ls.settings.profile, **result}
+
+
 async def status(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
     """``inkmod.status [{quiet}]``: settings, daemon, profile and documents, as one object
     (and a one-line summary as a message, unless ``quiet``)."""
@@ -98,6 +131,7 @@ async def status(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
                         "samples_dir",
                         "samples_status",
                         "backend",
+                        "adapter",
                         "profile_state",
                         "revision",
                         "documents",

@@ -89,6 +89,8 @@ class RewriteOutcome:
     edits: int
     paragraphs: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    model: str = "style prompt"
+    """Which model wrote it, as the daemon says: ``personal model`` or ``style prompt``."""
 
     def summary(self) -> dict[str, Any]:
         """Scores before and after, as the server computed them (goes into ``data``)."""
@@ -97,6 +99,7 @@ class RewriteOutcome:
             "edits": self.edits,
             "paragraphs": self.paragraphs,
             "seconds": round(self.seconds, 2),
+            "model": self.model,
         }
         if len(self.paragraphs) == 1:
             out["original"] = self.paragraphs[0]["original"]
@@ -203,8 +206,10 @@ async def rewrite(ls: InkmodLanguageServer, request: RewriteRequest) -> RewriteO
         replacements = convert.minimal_replacements(original, new_text, base=target[0])
         edits = convert.text_edits(replacements, positions)
         edit = convert.workspace_edit(request.uri, version, edits, ls.document_changes)
-        outcome_message = f"{len(edits)} edit(s) ready"
-        return RewriteOutcome(edit, version, len(edits), paragraphs, time.monotonic() - started)
+        outcome_message = f"{len(edits)} edit(s) ready (written by your {result.model})"
+        return RewriteOutcome(
+            edit, version, len(edits), paragraphs, time.monotonic() - started, result.model
+        )
     except RewriteError as exc:
         outcome_message = exc.message
         raise

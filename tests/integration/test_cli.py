@@ -67,7 +67,7 @@ def test_analyze_reports_unreadable_input_and_reads_stdin(tmp_path: Path) -> Non
     binary = tmp_path / "x.txt"
     binary.write_bytes(b"\x00\x01" * 50)
     result = inkmod("analyze", str(binary), "--json")
-    assert result.returncode == 0
+    assert result.returncode == 2  # an unusable file is an error (issue 12, case 10)
     assert "binary" in json.loads(result.stdout)["files"][0]["error"]
     piped = inkmod("analyze", "-", "--json", stdin="Ship it. Write the test first. " * 10)
     assert json.loads(piped.stdout)["files"][0]["paragraphs"][0]["words"] == 60

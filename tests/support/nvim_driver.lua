@@ -192,7 +192,7 @@ function scenarios.shape()
   step('commands', function()
     local commands = vim.api.nvim_get_commands({})
     results.commands = {}
-    for _, name in ipairs({ 'InkmodTrain', 'InkmodRewrite', 'InkmodStatus' }) do
+    for _, name in ipairs({ 'InkmodTrain', 'InkmodTune', 'InkmodRewrite', 'InkmodStatus' }) do
       results.commands[name] = commands[name] ~= nil
     end
     results.rewrite_range = commands.InkmodRewrite and commands.InkmodRewrite.range or nil

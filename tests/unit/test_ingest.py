@@ -77,12 +77,13 @@ def test_unreadable_file_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     target = tmp_path / "locked.txt"
     target.write_text(PROSE)
 
-    def deny(self: Path) -> bytes:
+    def deny(*args: object, **kwargs: object) -> int:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
-    with pytest.raises(SkipSample, match="Permission denied"):
-        read_sample(target)
+    with monkeypatch.context() as patch:  # read_sample opens with os.open (O_NONBLOCK)
+        patch.setattr(os, "open", deny)
+        with pytest.raises(SkipSample, match="Permission denied"):
+            read_sample(target)
 
 
 def test_walk_skips_hidden_swap_and_foreign_files_and_survives_loops(tmp_path: Path) -> None:

@@ -75,10 +75,12 @@ class ScriptedBackend:
     def close(self) -> None: ...
 
 
+# Maya's voice, keeping the committee's facts: the faithfulness rules reject a rewrite that keeps
+# under 40 % of the original's content words (an earlier, looser version here kept 15 %).
 MAYA_VERSION = (
-    "Okay, here's the thing — the garden committee talked about water for ages, honestly. "
-    "And they decided each of us gets the town water, but only as much as the rules allow. "
-    "Which, you know what, is fair enough!"
+    "Okay, so the allotment committee deliberated about water allocation for ages, honestly. "
+    "And they resolved that each member gets access to the municipal supply, but only as much "
+    "as the prevailing regulations allow. Which, you know what, is fair enough!"
 )
 
 
@@ -95,7 +97,8 @@ def test_best_candidate_is_closer_to_the_writer(maya: StyleProfile) -> None:
         HARLAN, maya, backend, k=3, on_token=lambda i, t: streamed.append((i, t))
     )
     assert len(result.candidates) == 3
-    assert result.chosen.text == MAYA_VERSION
+    assert result.chosen.text == MAYA_VERSION and not result.chosen.rejected
+    assert result.candidates[2].rejected  # "Water." keeps almost nothing
     assert result.chosen.drift is not None and result.original_drift is not None
     assert result.chosen.drift < result.original_drift
     assert {i for i, _ in streamed} == {0, 1, 2}
@@ -124,6 +127,14 @@ def test_unrelated_or_no_closer_candidates_keep_the_original(maya: StyleProfile)
     result = rewrite_paragraph(HARLAN, maya, ScriptedBackend([HARLAN, unrelated]), k=2)
     assert not result.changed and result.chosen.text == HARLAN
     assert result.to_dict()["changed"] is False
+
+
+def test_unfaithful_candidates_are_rejected_with_reasons(maya: StyleProfile) -> None:
+    chatter = MAYA_VERSION + " I've rewritten it in the writer's voice, as requested."
+    result = rewrite_paragraph(HARLAN, maya, ScriptedBackend([chatter]), k=1)
+    assert not result.changed and result.chosen.text == HARLAN
+    reasons = result.to_dict()["candidates"][0]["rejected"]
+    assert reasons and "talks about the task" in reasons[0]
 
 
 def test_cancel_keeps_original(maya: StyleProfile) -> None:

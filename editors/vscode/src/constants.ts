@@ -56,6 +56,7 @@ export const DEFAULT_LANGUAGES = [
 /** Commands the server executes (`workspace/executeCommand`, `inkmod_lsp/constants.py`). */
 export const ServerCommand = {
   train: 'inkmod.train',
+  tune: 'inkmod.tune',
   rewrite: 'inkmod.rewrite',
   status: 'inkmod.status',
   selectBackend: 'inkmod.selectBackend',

@@ -592,10 +592,12 @@ class _Latex:
         delim = src[pos]
         if delim.isalpha() or delim.isspace():
             return pos
-        eol = _TEX_EOL.search(src, pos, b)
-        line_end = eol.start() if eol is not None else b
-        close = src.find(delim, pos + 1, line_end)
-        return close + 1 if close >= 0 else line_end
+        # The closing delimiter or the end of the line, whichever comes first: searching for
+        # the end of the line first would rescan a long line once per \verb (quadratic).
+        stop = re.compile(f"{re.escape(delim)}|{_EOL}").search(src, pos + 1, b)
+        if stop is None:
+            return b
+        return stop.end() if stop.group() == delim else stop.start()
 
     def definition(self, end: int, b: int) -> int:
         src = self.src

@@ -274,7 +274,12 @@ def test_plugin_shape(short_home: Path) -> None:
         "latex",
         "markdown",
     )
-    assert data["commands"] == {"InkmodTrain": True, "InkmodRewrite": True, "InkmodStatus": True}
+    assert data["commands"] == {
+        "InkmodTrain": True,
+        "InkmodTune": True,
+        "InkmodRewrite": True,
+        "InkmodStatus": True,
+    }
     assert data["cmd_default"] == ["inkmod", "lsp"]
     assert data["cmd_python"] == ["/opt/py/bin/python", "-m", "inkmod_lsp"]
     assert data["cli_default"] == ["inkmod"]

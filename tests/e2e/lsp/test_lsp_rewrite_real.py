@@ -3,8 +3,10 @@
 
 The tiny model does not reliably write in Maya's voice, so this relies on best-of-k (k = 4): the
 server scores the original and every candidate and keeps the best-ranked candidate that is closer
-to the writer's style. The test checks those scores, then applies the edit and checks that the
-server, re-analysing the changed document, agrees. Slow (model load plus 4 generations): a
+to the writer's style and that the faithfulness rules accept; when there is none, the resolve is
+refused with the reason (also a pass: the text is left alone). Otherwise the test checks those
+scores, then applies the edit and checks that the server, re-analysing the changed document,
+agrees. Slow (model load plus 4 generations): a
 minute or two on a loaded two-core machine.
 """
 
@@ -72,7 +74,16 @@ async def test_real_model_rewrite_lowers_drift() -> None:
             (action,) = [a for a in actions or [] if a.title == "Rewrite paragraph in my style"]
             known = set(client.progress_reports)
             started = time.monotonic()
-            resolved = await client.code_action_resolve_async(action)
+            try:
+                resolved = await client.code_action_resolve_async(action)
+            except Exception as refused:  # the daemon's verdict: no faithful, closer candidate
+                # Since the faithfulness rules (inkmod.generation.faithfulness) veto candidates
+                # that drop names, numbers or negations, stop at max tokens or talk about the
+                # task, SmolLM2 often has none left; the user is told why and the text stays.
+                message = str(refused)
+                assert "nothing was changed" in message and "faithful" in message, message
+                print(f"\nsmollm2 k=4: refused, as the rules require: {message}")
+                return
             seconds = time.monotonic() - started
 
             assert resolved.edit is not None

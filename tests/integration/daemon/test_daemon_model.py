@@ -46,8 +46,8 @@ def test_real_model_rewrite_streams_and_stays_responsive(real: DaemonClient) -> 
         real.analyze(FORMAL + str(len(latencies)))
         latencies.append(time.perf_counter() - started)
     result = pending.result(600)
-    chosen = result["paragraphs"][0]["chosen"]
-    assert result["text"].strip() and chosen["tokens"] > 0
+    (block,) = result["blocks"]
+    assert result["text"].strip() and block["candidates"][0]["tokens"] > 0
     assert "".join(tokens).strip()
     assert latencies and statistics.median(latencies) < 1.0, latencies
     status = real.status()

@@ -52,11 +52,13 @@ def test_method_and_notification_names() -> None:
         "cancel",
         "shutdown",
         "subscribe",
+        "tune",
     }
     assert set(P.NOTIFICATIONS) == {
         "rewrite.token",
         "rewrite.candidate",
         "train.progress",
+        "tune.progress",
         "profile.changed",
         "log",
     }

@@ -1,4 +1,4 @@
---- InkMod for Neovim: starts `inkmod lsp` for prose buffers and adds :InkmodTrain,
+--- InkMod for Neovim: starts `inkmod lsp` for prose buffers and adds :InkmodTrain, :InkmodTune,
 --- :InkmodRewrite and :InkmodStatus. See `:help inkmod`.
 ---
 --- Works on Neovim 0.7 and later:
@@ -423,6 +423,24 @@ function M.train(folder)
   end
   execute(client, 'inkmod.train', arguments, bufnr, function(result)
     M.last_train = result
+  end)
+end
+
+--- :InkmodTune [minutes] — train the personal model (a LoRA adapter of the embedded model) on
+--- the samples, in the daemon, with progress; rewrites use it as soon as it is complete.
+function M.tune(minutes)
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = M.clients(bufnr)[1] or M.clients()[1]
+  if not client then
+    client_for(bufnr)
+    return
+  end
+  local arguments = {}
+  if minutes then
+    arguments = { { maxMinutes = minutes } }
+  end
+  execute(client, 'inkmod.tune', arguments, bufnr, function(result)
+    M.last_tune = result
   end)
 end
 

@@ -1,0 +1,97 @@
+"""The faithfulness rules: one test per rejection case, plus what must still pass."""
+
+from __future__ import annotations
+
+from inkmod.generation.faithfulness import (
+    MIN_CONTENT_KEPT,
+    names,
+    negations,
+    numbers,
+    preservation,
+    rejections,
+)
+
+ORIGINAL = (
+    "Mr. Darcy did not arrive at Netherfield until the third week of May, and he brought "
+    "two servants and 1,000 pounds with him."
+)
+FAITHFUL = (
+    "Mr. Darcy didn't reach Netherfield till the third week of May; he came with "
+    "2 servants and one thousand pounds."
+)
+
+
+def test_a_faithful_paraphrase_passes() -> None:
+    assert rejections(ORIGINAL, FAITHFUL, "stop") == []
+    assert rejections(ORIGINAL, ORIGINAL, "stop") == []
+
+
+def test_empty_rewrite_is_rejected() -> None:
+    assert rejections(ORIGINAL, "   ", "stop") == ["the rewrite is empty"]
+
+
+def test_cut_off_at_max_tokens_is_rejected() -> None:
+    reasons = rejections(ORIGINAL, FAITHFUL, "length")
+    assert len(reasons) == 1 and "token limit" in reasons[0]
+
+
+def test_a_lost_name_is_rejected() -> None:
+    candidate = FAITHFUL.replace("Netherfield", "the house")
+    reasons = rejections(ORIGINAL, candidate, "stop")
+    assert len(reasons) == 1 and "Netherfield" in reasons[0]
+
+
+def test_names_are_mid_sentence_capitals_not_first_words() -> None:
+    text = 'The dog ran. Then Mr. Darcy said, "You will see London." I agree with the API.'
+    assert names(text) == {"Darcy", "London", "API"}
+
+
+def test_a_lost_number_is_rejected_and_numbers_are_normalised() -> None:
+    assert numbers("3 cats, three dogs, 1,000 and one thousand, twenty-one")["3"] == 2
+    assert numbers("1,000 and a thousand")["1000"] == 2
+    assert numbers("twenty-one")["21"] == 1
+    assert numbers("no one came; the one who did")["1"] == 0
+    candidate = FAITHFUL.replace("2 servants", "some servants")
+    reasons = rejections(ORIGINAL, candidate, "stop")
+    assert len(reasons) == 1 and "number" in reasons[0] and "2" in reasons[0]
+
+
+def test_a_lost_negation_is_rejected() -> None:
+    assert sum(negations("He didn't go, cannot stay, and never will, without fail").values()) == 4
+    candidate = FAITHFUL.replace("didn't reach", "reached")
+    reasons = rejections(ORIGINAL, candidate, "stop")
+    assert len(reasons) == 1 and "negation" in reasons[0]
+
+
+def test_talk_about_the_task_is_rejected() -> None:
+    for chatter in (
+        "Here is the rewritten passage: ",
+        "I've rewritten it in the writer's voice. ",
+        "As requested, ",
+        "The rewritten passage is: ",
+        "In the case of the above passage, ",
+    ):
+        reasons = rejections(ORIGINAL, chatter + FAITHFUL, "stop")
+        assert any("talks about the task" in r for r in reasons), chatter
+
+
+def test_talk_words_that_the_original_itself_uses_are_not_chatter() -> None:
+    original = "Here is the passage of the bill, as requested by the senators of Ohio."
+    assert rejections(original, original, "stop") == []
+    # "here's the thing" is an idiom, not an introduction of a rewrite
+    casual = "Okay, here's the thing: the committee met. " + FAITHFUL
+    assert not any("task" in r for r in rejections(ORIGINAL, casual, "stop"))
+
+
+def test_too_little_content_kept_is_rejected() -> None:
+    candidate = "Mr. Darcy did not: Netherfield, third, May, 2, 1000."
+    assert preservation(ORIGINAL, candidate) < MIN_CONTENT_KEPT
+    reasons = rejections(ORIGINAL, candidate, "stop")
+    assert len(reasons) == 1 and "content" in reasons[0]
+
+
+def test_every_failure_is_reported_at_once() -> None:
+    reasons = rejections(ORIGINAL, "Here is the rewritten passage: The man came.", "length")
+    joined = " | ".join(reasons)
+    for part in ("token limit", "task", "Darcy", "number", "negation", "content"):
+        assert part in joined
