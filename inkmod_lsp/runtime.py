@@ -280,7 +280,7 @@ class Runtime:
         keeps the checkpoint."""
         from inkmod.rpc.protocol import REQUEST_CANCELLED
 
-        from .rewriting import wait_for_daemon
+        from .daemon_link import wait_for_daemon
 
         if not self.link.ready:
             reason = self.link.unavailable_reason() or "the daemon is not running"
@@ -315,7 +315,7 @@ class Runtime:
     async def _train_in_daemon(self, samples: Path | None, on_progress: Any) -> dict[str, Any]:
         from inkmod.rpc.protocol import REQUEST_CANCELLED
 
-        from .rewriting import wait_for_daemon
+        from .daemon_link import wait_for_daemon
 
         pending = await self.server.in_io(self.link.start_train, samples, on_progress)
         try:
