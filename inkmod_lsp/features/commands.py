@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,17 +59,12 @@ async def train(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
         samples = ls.workspace_root / samples
     if samples is not None and not samples.is_dir():
         raise _fail(f"samples folder not found: {samples}", INVALID_PARAMS)
-    progress = await Progress.open(ls, f"InkMod: training profile '{ls.settings.profile}'")
-    ending = "cancelled"
-    try:
-        result = await ls.runtime.train(samples, progress)
-        ending = "done"
-    except TrainingError as exc:
-        ending = str(exc)
-        ls.show(f"InkMod: {exc}", "error")
-        raise _fail(str(exc)) from exc
-    finally:
-        progress.end(ending)
+    result = await _with_progress(
+        ls,
+        f"InkMod: training profile '{ls.settings.profile}'",
+        lambda progress: ls.runtime.train(samples, progress),
+        "cancelled",
+    )
     summary = result.get("summary") or {}
     documents = summary.get("documents", "?")
     words = summary.get("words", "?")
@@ -76,6 +72,28 @@ async def train(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
         f"InkMod: profile '{ls.settings.profile}' trained on {documents} documents ({words} words)."
     )
     return {"profile": ls.settings.profile, **result}
+
+
+async def _with_progress(
+    ls: InkmodLanguageServer,
+    title: str,
+    work: Callable[[Progress], Awaitable[dict[str, Any]]],
+    cancelled: str,
+) -> dict[str, Any]:
+    """Run a training ``work`` under cancellable work-done progress; its failure is one error
+    message and one JSON-RPC error."""
+    progress = await Progress.open(ls, title)
+    ending = cancelled
+    try:
+        result = await work(progress)
+        ending = "done" if result.get("status", "trained") == "trained" else cancelled
+        return result
+    except TrainingError as exc:
+        ending = str(exc)
+        ls.show(f"InkMod: {exc}", "error")
+        raise _fail(str(exc)) from exc
+    finally:
+        progress.end(ending)
 
 
 async def tune(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
@@ -87,17 +105,12 @@ async def tune(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
     if not isinstance(minutes, (int, float)) or isinstance(minutes, bool) or minutes <= 0:
         raise _fail("maxMinutes must be a positive number", INVALID_PARAMS)
     await ls.runtime.wait_ready()
-    progress = await Progress.open(ls, f"InkMod: training your model ('{ls.settings.profile}')")
-    ending = "cancelled: the checkpoint is kept, run it again to resume"
-    try:
-        result = await ls.runtime.tune(progress, float(minutes))
-        ending = "done" if result.get("status") == "trained" else ending
-    except TrainingError as exc:
-        ending = str(exc)
-        ls.show(f"InkMod: {exc}", "error")
-        raise _fail(str(exc)) from exc
-    finally:
-        progress.end(ending)
+    result = await _with_progress(
+        ls,
+        f"InkMod: training your model ('{ls.settings.profile}')",
+        lambda progress: ls.runtime.tune(progress, float(minutes)),
+        "cancelled: the checkpoint is kept, run it again to resume",
+    )
     adapter = result.get("adapter") or {}
     if result.get("status") == "trained":
         loss = result.get("validation_loss")
