@@ -41,10 +41,12 @@ from ..daemon_link import DaemonUnavailable, describe_rpc_error, wait_for_daemon
 from ..documents import DocumentChange
 from ..progress import Progress
 
+# At run time, not only for type checking: pygls reads a command handler's annotations to
+# parse its arguments, and an unresolvable name turns every call into "Invalid Params".
+from ..server import InkmodLanguageServer
+
 if TYPE_CHECKING:
     from inkmod.rpc.protocol import RewriteResult
-
-    from ..server import InkmodLanguageServer
 
 log = logging.getLogger(__name__)
 

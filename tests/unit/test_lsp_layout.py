@@ -137,3 +137,16 @@ def test_setup_registers_every_command_once() -> None:
 
     assert sorted(setup.COMMANDS) == sorted(constants.COMMANDS)
     assert len(set(constants.COMMANDS)) == len(constants.COMMANDS)
+
+
+def test_every_handler_annotation_resolves_at_run_time() -> None:
+    """pygls reads a handler's annotations to parse its arguments: a name imported only for
+    type checking made every ``inkmod.rewrite`` command call fail with "Invalid Params: name
+    'InkmodLanguageServer' is not defined" (caught by the VS Code integration test)."""
+    import typing
+
+    from inkmod_lsp import setup
+
+    for name, handler in setup.COMMANDS.items():
+        hints = typing.get_type_hints(handler)
+        assert "ls" in hints, name
