@@ -18,7 +18,8 @@ STALE_UNKNOWN_SECONDS = 3600.0
 this long."""
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (one we may not signal counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -44,7 +45,7 @@ def remove_stale_temp_files(path: Path) -> list[Path]:
         pid_text = name[len(prefix) :].split(".", 1)[0]
         try:
             if pid_text.isdigit():
-                stale = int(pid_text) != os.getpid() and not _pid_alive(int(pid_text))
+                stale = int(pid_text) != os.getpid() and not pid_alive(int(pid_text))
             else:  # an older InkMod's name, without the pid
                 stale = time.time() - entry.stat().st_mtime > STALE_UNKNOWN_SECONDS
             if stale:

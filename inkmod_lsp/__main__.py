@@ -13,6 +13,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from .constants import EXPECTED_ERROR_CODES
+
 
 def parse_tcp(value: str) -> tuple[str, int]:
     """``HOST:PORT`` (or ``PORT``, meaning localhost) -> ``(host, port)``."""
@@ -33,10 +35,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--log-file", default=None, help="also write the server log here")
     parser.add_argument("--debug", action="store_true", help="log at DEBUG level")
     return parser.parse_args(argv)
-
-
-EXPECTED_ERROR_CODES = frozenset({-32800, -32801, -32803})
-"""RequestCancelled, ContentModified, RequestFailed: answers we give on purpose."""
 
 
 class _ExpectedErrors(logging.Filter):
@@ -72,7 +70,7 @@ def serve(
 ) -> int:
     """Run until the client says ``exit`` (or goes away); returns the exit code."""
     setup_logging(log_file, debug)
-    from .server import create_server
+    from .setup import create_server
 
     server = create_server()
     try:

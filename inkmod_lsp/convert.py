@@ -11,13 +11,14 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from lsprotocol import types as lsp
 
 from inkmod.style.markup import LineIndex
 
 from .config import Settings
+from .constants import REWRITE
 from .paragraphs import Scored
 
 SOURCE = "inkmod"
@@ -190,6 +191,62 @@ def workspace_edit(
             document_changes=[lsp.TextDocumentEdit(text_document=identifier, edits=list(edits))]
         )
     return lsp.WorkspaceEdit(changes={uri: list(edits)})
+
+
+# -- command arguments and rewrite requests -------------------------------------------------------
+
+
+def command_arguments(args: Sequence[Any], positional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A command's single-object argument, or its positional form mapped onto ``positional``
+    names (what a user types in Neovim's ``:lua vim.lsp.buf.execute_command{...}``)."""
+    if len(args) == 1 and isinstance(args[0], dict):
+        return dict(args[0])
+    return {name: value for name, value in zip(positional, args, strict=False)}
+
+
+Mode = Literal["paragraph", "selection"]
+
+
+@dataclass(frozen=True)
+class RewriteRequest:
+    """What to rewrite: carried in a code action's ``data`` and in command arguments."""
+
+    uri: str
+    range: lsp.Range
+    version: int | None
+    mode: Mode = "paragraph"
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "kind": REWRITE,
+            "uri": self.uri,
+            "version": self.version,
+            "mode": self.mode,
+            "range": {
+                "start": {"line": self.range.start.line, "character": self.range.start.character},
+                "end": {"line": self.range.end.line, "character": self.range.end.character},
+            },
+        }
+
+    @classmethod
+    def from_data(cls, data: Any) -> RewriteRequest:
+        """Parse ``to_data``'s shape (also accepted as ``inkmod.rewrite`` arguments)."""
+        if not isinstance(data, dict) or not isinstance(data.get("uri"), str):
+            raise ValueError("expected an object with 'uri' and 'range'")
+        rng = data.get("range") or {}
+        try:
+            start, end = rng["start"], rng["end"]
+            parsed = lsp.Range(
+                lsp.Position(int(start["line"]), int(start["character"])),
+                lsp.Position(int(end["line"]), int(end["character"])),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"bad 'range': {rng!r}") from exc
+        version = data.get("version")
+        mode = data.get("mode", "paragraph")
+        if mode not in ("paragraph", "selection"):
+            raise ValueError(f"bad 'mode': {mode!r}")
+        return cls(data["uri"], parsed, version if isinstance(version, int) else None, mode)
 
 
 # -- hover --------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ dispatcher thread and are handed to the server's event loop by the callbacks giv
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import threading
@@ -17,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import inkmod
 
@@ -265,3 +267,46 @@ def describe_rpc_error(exc: BaseException) -> tuple[int | None, str]:
     code = getattr(exc, "code", None)
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     return (code if isinstance(code, int) else None), _first_line(str(message))
+
+
+T = TypeVar("T")
+
+
+class RunsIO(Protocol):
+    """The server, as far as :func:`wait_for_daemon` needs it."""
+
+    def in_io(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]: ...
+
+
+async def wait_for_daemon(ls: RunsIO, pending: PendingCall) -> Any:
+    """Await a daemon request; if the awaiting task is cancelled, cancel it in the daemon too,
+    and a request the daemon cancelled (``REQUEST_CANCELLED``) raises ``CancelledError`` here.
+
+    Not ``asyncio.wrap_future``: cancelling that would cancel the local future first, and a
+    request whose local future is already done can no longer be cancelled in the daemon.
+    """
+    loop = asyncio.get_running_loop()
+    waiter: asyncio.Future[Any] = loop.create_future()
+
+    def copy(source: concurrent.futures.Future[Any]) -> None:
+        if waiter.done():
+            return
+        if source.cancelled():
+            waiter.cancel()
+        elif source.exception() is not None:
+            waiter.set_exception(source.exception())  # type: ignore[arg-type]
+        else:
+            waiter.set_result(source.result())
+
+    pending.future.add_done_callback(lambda f: loop.call_soon_threadsafe(copy, f))
+    try:
+        return await waiter
+    except asyncio.CancelledError:
+        await asyncio.shield(ls.in_io(pending.cancel))
+        raise
+    except Exception as exc:
+        from inkmod.rpc.protocol import REQUEST_CANCELLED
+
+        if describe_rpc_error(exc)[0] == REQUEST_CANCELLED:
+            raise asyncio.CancelledError() from exc
+        raise

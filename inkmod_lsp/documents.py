@@ -1,4 +1,5 @@
-"""Per-document analysis state, and the one function that brings it up to date.
+"""Per-document analysis state, the one function that brings it up to date, and what a
+``document_changed`` event carries.
 
 Why state per document: diagnostics, code actions and hover all need "the paragraphs of this
 document and their scores"; computing it once per (version, runtime stamp) and sharing it keeps
@@ -11,20 +12,53 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from inkmod.style.document import Block, parse
 
 from .paragraphs import Score, Scored, judge
 
 if TYPE_CHECKING:
+    from pygls.workspace import Workspace
+
     from .convert import Positions
     from .runtime import Runtime
     from .scoring import Scorer
-    from .server import InkmodLanguageServer
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DocumentChange:
+    """What the server's ``document_changed`` event says: ``uri`` was opened (``opened``) or
+    edited, and is now at ``version``."""
+
+    uri: str
+    version: int | None
+    opened: bool = False
+
+
+class Host(Protocol):
+    """What :func:`analyze` needs of the server (the server class is not imported here: this
+    module sits below it)."""
+
+    documents: Documents
+    runtime: Runtime
+
+    @property
+    def workspace(self) -> Workspace: ...
+
+    def checks(self, language_id: str | None) -> bool: ...
+
+    def in_worker(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]: ...
+
+    def record(self, name: str, seconds: float) -> None: ...
+
+    def positions(self, text: str) -> Positions: ...
 
 
 @dataclass
@@ -103,7 +137,7 @@ def _compute(
     return blocks, found, len(missing)
 
 
-async def analyze(server: InkmodLanguageServer, uri: str) -> DocState | None:
+async def analyze(server: Host, uri: str) -> DocState | None:
     """Bring ``uri``'s state up to date with its current text and the runtime; None when the
     document is not open or not a language InkMod checks."""
     state = server.documents.get(uri)
@@ -157,7 +191,7 @@ async def analyze(server: InkmodLanguageServer, uri: str) -> DocState | None:
     return state
 
 
-def state_positions(server: InkmodLanguageServer, state: DocState) -> Positions:
+def state_positions(server: Host, state: DocState) -> Positions:
     """The position index of the analysed text (built once per text)."""
     positions = state.positions
     if positions is None or positions.text is not state.text:

@@ -278,10 +278,6 @@ class Runtime:
         """Train the writer's personal model in the daemon (it holds the model and decides
         when the adapter is used); cancelling the calling task stops it at the next step and
         keeps the checkpoint."""
-        from inkmod.rpc.protocol import REQUEST_CANCELLED
-
-        from .rewriting import wait_for_daemon
-
         if not self.link.ready:
             reason = self.link.unavailable_reason() or "the daemon is not running"
             raise TrainingError(f"the personal model trains in the InkMod daemon: {reason}")
@@ -301,32 +297,23 @@ class Runtime:
             progress.report(" · ".join(parts), int(100 * step / total), force=step == total)
 
         pending = await self.server.in_io(self.link.start_tune, max_minutes, on_progress)
-        try:
-            result: dict[str, Any] = await wait_for_daemon(self.server, pending)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            code, message = describe_rpc_error(exc)
-            if code == REQUEST_CANCELLED:
-                raise asyncio.CancelledError() from exc
-            raise TrainingError(f"training your model failed: {message}") from exc
-        return result
+        return await self._daemon_result(pending, "training your model failed")
 
     async def _train_in_daemon(self, samples: Path | None, on_progress: Any) -> dict[str, Any]:
-        from inkmod.rpc.protocol import REQUEST_CANCELLED
-
-        from .rewriting import wait_for_daemon
-
         pending = await self.server.in_io(self.link.start_train, samples, on_progress)
+        return await self._daemon_result(pending, "training failed")
+
+    async def _daemon_result(self, pending: Any, failure: str) -> dict[str, Any]:
+        """A daemon training request's result; its failure as one :class:`TrainingError`
+        (cancelling, by either side, raises ``CancelledError`` from :func:`wait_for_daemon`)."""
+        from .daemon_link import wait_for_daemon
+
         try:
             result: dict[str, Any] = await wait_for_daemon(self.server, pending)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            code, message = describe_rpc_error(exc)
-            if code == REQUEST_CANCELLED:
-                raise asyncio.CancelledError() from exc
-            raise TrainingError(f"training failed: {message}") from exc
+            raise TrainingError(f"{failure}: {describe_rpc_error(exc)[1]}") from exc
         return result
 
     async def _train_here(self, samples: Path, on_progress: Any) -> dict[str, Any]:

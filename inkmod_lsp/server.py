@@ -1,16 +1,22 @@
-"""The InkMod language server: protocol in, engine and daemon out.
+"""The server object: InkMod's shared state, and the two events its features talk through.
 
-Layout (the esbonio habit: one module per LSP feature, each with its own ``register``):
+It imports no feature. :mod:`inkmod_lsp.setup` builds it and registers each LSP method once,
+fanning out to the feature modules in :mod:`inkmod_lsp.features` (the esbonio pattern):
 
-* :mod:`.lifecycle` -- ``initialize``, ``initialized``, ``shutdown``,
+* :mod:`~inkmod_lsp.features.lifecycle` -- ``initialize``, ``initialized``, ``shutdown``,
   ``workspace/didChangeConfiguration``;
-* :mod:`.diagnostics` -- document sync, debounced ``publishDiagnostics``, pull diagnostics;
-* :mod:`.code_actions` -- ``textDocument/codeAction`` and ``codeAction/resolve``;
-* :mod:`.commands` -- ``workspace/executeCommand`` (``inkmod.*``);
-* :mod:`.hover` -- ``textDocument/hover``.
+* :mod:`~inkmod_lsp.features.diagnostics` -- debounced ``publishDiagnostics``, pull diagnostics;
+* :mod:`~inkmod_lsp.features.code_actions` -- ``textDocument/codeAction`` (listing);
+* :mod:`~inkmod_lsp.features.rewrite` -- ``codeAction/resolve`` and ``inkmod.rewrite``;
+* :mod:`~inkmod_lsp.features.commands` -- the other ``inkmod.*`` commands;
+* :mod:`~inkmod_lsp.features.hover` -- ``textDocument/hover``.
 
-This module holds only what they share: the server object with its documents, its
-:class:`~inkmod_lsp.runtime.Runtime`, two thread pools and the client-capability questions.
+Features never import each other. What one must tell the others goes through an event of this
+object: :attr:`~InkmodLanguageServer.document_changed` (a document was opened or edited) and
+:attr:`~InkmodLanguageServer.scores_changed` (scores or their judgement may differ: profile,
+settings, ignore list). This module holds the rest of what they share: the documents, the
+:class:`~inkmod_lsp.runtime.Runtime`, the settings as read, two thread pools and the
+client-capability questions.
 
 Threads: pygls runs handlers on one asyncio loop. Anything that may take more than a few
 milliseconds runs elsewhere -- paragraph extraction and scoring on a single *worker* thread
@@ -26,23 +32,44 @@ from collections import deque
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 import inkmod
 
-from .config import LoadedSettings, Settings
+from .config import SECTION, LoadedSettings, Settings, SettingsSource, client_source, load_settings
+from .constants import SERVER_NAME
 from .convert import Positions, message
-from .documents import Documents
+from .documents import DocumentChange, Documents
 from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
-SERVER_NAME = "inkmod-lsp"
+
+class Event(Generic[P]):
+    """A tiny observer list: ``emit`` calls every observer in the order they subscribed.
+
+    An observer that fails is logged and the others still run: one feature's bug must not
+    silence another feature."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._observers: list[Callable[P, None]] = []
+
+    def subscribe(self, observer: Callable[P, None]) -> None:
+        self._observers.append(observer)
+
+    def emit(self, *args: P.args, **kwargs: P.kwargs) -> None:
+        for observer in list(self._observers):
+            try:
+                observer(*args, **kwargs)
+            except Exception:
+                log.exception("%s: observer %r failed", self.name, observer)
 
 
 class InkmodLanguageServer(LanguageServer):
@@ -76,6 +103,12 @@ class InkmodLanguageServer(LanguageServer):
         """Rewrites in flight by URI (``rewriting.InFlight``), stopped when the text changes."""
         self.timings: dict[str, deque[float]] = {}
         """Recent handler durations in seconds, by name (reported by ``inkmod.status``)."""
+        self.document_changed: Event[[InkmodLanguageServer, DocumentChange]] = Event(
+            "document_changed"
+        )
+        """A document was opened or edited (emitted by :mod:`inkmod_lsp.setup`)."""
+        self.scores_changed: Event[[InkmodLanguageServer]] = Event("scores_changed")
+        """Scores or their judgement may have changed (see :meth:`refresh_all`)."""
 
     def record(self, name: str, seconds: float) -> None:
         self.timings.setdefault(name, deque(maxlen=200)).append(seconds)
@@ -207,21 +240,55 @@ class InkmodLanguageServer(LanguageServer):
         encoding = self.workspace.position_encoding or lsp.PositionEncodingKind.Utf16
         return Positions(text, str(getattr(encoding, "value", encoding)))
 
-    # -- refreshing -----------------------------------------------------------------------------
+    # -- settings and refreshing ------------------------------------------------------------------
+
+    async def read_settings(self) -> LoadedSettings:
+        """Merge files and client settings (see :mod:`inkmod_lsp.config` for the order)."""
+        root = self.workspace_root
+        layers: list[SettingsSource] = []
+        init = client_source("initializationOptions", self.initialization_options, root)
+        if init is not None:
+            layers.append(init)
+        if self.serves_configuration:
+            try:
+                scope = root.as_uri() if root is not None else None
+                result = await self.workspace_configuration_async(
+                    lsp.ConfigurationParams(
+                        items=[lsp.ConfigurationItem(scope_uri=scope, section=SECTION)]
+                    )
+                )
+                value: Any = result[0] if result else None
+            except Exception as exc:  # a client that cannot answer still has its init options
+                log.info("workspace/configuration failed: %s", exc)
+                value = None
+            served = client_source("workspace/configuration", value, root)
+            if served is not None:
+                layers.append(served)
+        elif self.pushed_settings is not None:
+            pushed = client_source("didChangeConfiguration", self.pushed_settings, root)
+            if pushed is not None:
+                layers.append(pushed)
+        if self.backend_choice is not None:
+            layers.append(SettingsSource("inkmod.selectBackend", {"backend": self.backend_choice}))
+        loaded = await self.in_io(load_settings, root, layers)
+        for problem in loaded.problems:
+            self.notify_once(f"settings:{problem}", f"InkMod: {problem}", "warning")
+        return loaded
+
+    def apply_settings(self, loaded: LoadedSettings, first: bool = False) -> None:
+        """Restart the runtime when a setting it depends on changed; otherwise re-judge."""
+        new = loaded.settings
+        self.loaded = loaded
+        if first or self.runtime.needs_restart(new):
+            log.info("settings: %s", new.to_json())
+            self.runtime.start(new, self.workspace_root)
+        elif new != self.runtime.settings:
+            log.info("settings changed: %s", new.to_json())
+            self.runtime.settings = new
+            self.runtime.bump()
+            self.refresh_all()
 
     def refresh_all(self) -> None:
-        """Scores or their judgement changed: bring every open document's diagnostics up to
-        date (pushed, or a refresh request for pulling clients)."""
-        from .diagnostics import refresh_all
-
-        refresh_all(self)
-
-
-def create_server() -> InkmodLanguageServer:
-    """A server with every feature registered."""
-    from . import code_actions, commands, diagnostics, hover, lifecycle
-
-    server = InkmodLanguageServer()
-    for feature in (lifecycle, diagnostics, code_actions, commands, hover):
-        feature.register(server)
-    return server
+        """Scores or their judgement changed: tell the features (:attr:`scores_changed`; the
+        diagnostics bring every open document up to date, pushed or by a refresh request)."""
+        self.scores_changed.emit(self)

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import queue
 import threading
 from pathlib import Path
 from typing import Any
+
+from inkmod.cores import usable_cores
 
 from .base import (
     BackendInfo,
@@ -47,10 +48,7 @@ OPTIONS = ("use_half_precision", "device_map", "allow_download", "threads")
 
 
 def _cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+    return usable_cores()
 
 
 class HFBackend(LocalGeneration):

@@ -14,11 +14,12 @@ shared prefix as ``GenerationResult.reused_prefix_tokens``.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from inkmod.cores import usable_cores
 
 from .base import (
     BackendInfo,
@@ -49,10 +50,7 @@ def default_threads() -> int:
     leave headroom, as llama.cpp itself advises (physical, not logical, cores). The ``threads``
     option overrides this for a dedicated machine.
     """
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
+    cores = usable_cores()
     return max(1, cores // 2)
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from inkmod.cores import usable_cores
 from inkmod.daemon.store import ChangeSet, ProfileStore
 from inkmod.daemon.tuning import PersonalModel, TuneRun
 from inkmod.rpc import protocol as P
@@ -209,10 +210,7 @@ def daemon_backend_defaults(name: str) -> dict[str, Any]:
         return {}
     if family != "llama_cpp":
         return {}
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
+    cores = usable_cores()
     return {"threads": max(1, cores - 1)}
 
 

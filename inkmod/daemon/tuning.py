@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from inkmod.cores import usable_cores
+
 log = logging.getLogger(__name__)
 
 AUTO_TUNE_QUIET = 30.0
@@ -72,10 +74,7 @@ AdapterCallback = Callable[["Path | None"], object]
 
 def tuning_threads() -> int:
     """All cores but one (at least one): the daemon must keep answering while it trains."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
+    cores = usable_cores()
     return max(1, cores - 1)
 
 

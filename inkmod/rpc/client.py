@@ -3,14 +3,10 @@
 :func:`ensure_daemon` is the one entry point: it connects to the profile's daemon, starting it
 if nothing answers, and returns a :class:`DaemonClient` whose methods block with timeouts.
 
-How the start-up stays correct when many clients race (ten editor windows opening at once):
-
-1. try to connect and ``hello``; a compatible daemon answering is the common, fast path;
-2. otherwise take the profile's spawn lock (``flock``), and *under the lock* try again -- the
-   client before us in the queue has probably started it;
-3. still nothing: if no process holds the instance lock, remove a stale socket, spawn
-   ``python -m inkmod.daemon`` detached, and poll-connect with backoff until it answers or the
-   process dies (then its output is quoted in the error).
+Connecting tries ``hello`` first -- a compatible daemon answering is the common, fast path --
+and only when nothing answers goes to :func:`inkmod.rpc.autostart.start_or_join`, which starts
+the daemon correctly when many clients race (ten editor windows opening at once). The errors
+live in :mod:`inkmod.rpc.errors` and are importable from here.
 
 A daemon answering with another ``version`` or ``protocol`` is told to ``shutdown`` (the one
 method every version keeps) and replaced; nothing else is said to it.
@@ -39,23 +35,37 @@ from typing import Any
 import inkmod
 from inkmod.paths import DEFAULT_PROFILE
 from inkmod.rpc import protocol as P
+from inkmod.rpc.autostart import StartOptions, start_or_join
+from inkmod.rpc.errors import (
+    DaemonError,
+    DaemonInterrupted,
+    DaemonNotRunning,
+    DaemonRPCError,
+    DaemonStartError,
+    DaemonTimeout,
+)
 from inkmod.rpc.instance import (
-    DaemonLockTimeout,
     DaemonPaths,
-    abandon_lock_of_dying_daemon,
     daemon_alive,
-    daemon_command,
-    daemon_environment,
-    read_instance_info,
     remove_stale_socket,
-    spawn_detached,
-    spawn_lock,
-    spawn_output_tail,
     terminate,
     wait_until_gone,
 )
 from inkmod.rpc.security import peer_allowed
 from inkmod.rpc.session import ConnectionLost, Notification, RPCError, Session, open_session
+
+__all__ = [
+    "DaemonClient",
+    "DaemonError",
+    "DaemonInterrupted",
+    "DaemonNotRunning",
+    "DaemonRPCError",
+    "DaemonStartError",
+    "DaemonTimeout",
+    "PendingCall",
+    "ensure_daemon",
+    "stop_daemon",
+]
 
 log = logging.getLogger(__name__)
 
@@ -66,38 +76,6 @@ DEFAULT_REQUEST_TIMEOUT = 120.0
 HELLO_TIMEOUT = 5.0
 
 NotificationCallback = Callable[[str, dict[str, Any]], None]
-
-
-class DaemonError(Exception):
-    """Base class for everything this module raises besides :class:`RPCError`."""
-
-
-class DaemonNotRunning(DaemonError):
-    """No daemon answers and the caller asked us not to start one."""
-
-
-class DaemonStartError(DaemonError):
-    """A daemon could not be started or replaced; the message quotes its output."""
-
-
-class DaemonInterrupted(DaemonError, ConnectionError):
-    """The daemon went away while a request was running.
-
-    ``restarted`` tells whether a fresh daemon is already answering (then retrying is fine).
-    """
-
-    def __init__(self, message: str, restarted: bool) -> None:
-        super().__init__(message)
-        self.restarted = restarted
-
-
-class DaemonTimeout(DaemonError, TimeoutError):
-    """A request took longer than its timeout; it was cancelled on the daemon."""
-
-
-DaemonRPCError = RPCError
-"""Error responses (``[code, message]``) are raised as :class:`~inkmod.rpc.session.RPCError`;
-``code`` is one of the constants in :mod:`inkmod.rpc.protocol`."""
 
 
 # -- the private event loop ------------------------------------------------------------------------
@@ -289,11 +267,26 @@ class DaemonClient:
             if session is None:
                 if not self.spawn and not daemon_alive(self.paths):
                     raise DaemonNotRunning(f"no daemon is running for profile {self.profile!r}")
-                session = self._connect_under_lock(deadline)
+                session, started = start_or_join(
+                    self.paths, self._start_options(), self._attempt, deadline
+                )
+                self.started_daemon = self.started_daemon or started
             self._session = session
             if self._topics:
                 self._call_on(session, P.SUBSCRIBE, {"topics": self._topics}, HELLO_TIMEOUT)
             return self
+
+    def _start_options(self) -> StartOptions:
+        return StartOptions(
+            profile=self.profile,
+            samples=self.samples,
+            backend=self.backend,
+            backend_options=self.backend_options,
+            idle_timeout=self.idle_timeout,
+            daemon_args=self.daemon_args,
+            spawn=self.spawn,
+            connect_timeout=self.connect_timeout,
+        )
 
     def _attempt(self) -> Session | None:
         """One connect + hello. Returns a compatible session, None when nothing answers;
@@ -307,73 +300,6 @@ class DaemonClient:
             return session
         self._retire(session, hello)
         return None
-
-    def _connect_under_lock(self, deadline: float) -> Session:
-        try:
-            with spawn_lock(self.paths, max(0.1, deadline - time.monotonic())):
-                session = self._attempt()
-                if session is not None:
-                    return session
-                if daemon_alive(self.paths):
-                    # Started by someone else (maybe `inkmod daemon start`) and not listening yet.
-                    session = self._poll(deadline, alive=lambda: daemon_alive(self.paths))
-                    if session is not None:
-                        return session
-                if daemon_alive(self.paths):
-                    info = read_instance_info(self.paths) or {}
-                    raise DaemonStartError(
-                        f"the daemon for profile {self.profile!r} (pid {info.get('pid', '?')}) "
-                        f"is running but does not answer; see {self.paths.log} or stop it "
-                        "with `inkmod daemon stop`"
-                    )
-                if not self.spawn:
-                    raise DaemonNotRunning(f"no daemon is running for profile {self.profile!r}")
-                if abandon_lock_of_dying_daemon(self.paths):
-                    log.info("the previous daemon is still exiting; starting a new one anyway")
-                remove_stale_socket(self.paths)
-                cmd = daemon_command(
-                    self.profile,
-                    samples=self.samples,
-                    backend=self.backend,
-                    backend_options=self.backend_options,
-                    idle_timeout=self.idle_timeout,
-                    extra=self.daemon_args,
-                )
-                log.info("starting daemon: %s", " ".join(cmd))
-                proc = spawn_detached(cmd, self.paths, env=daemon_environment(self.backend_options))
-                session = self._poll(deadline, alive=lambda: proc.poll() is None)
-                if session is None:
-                    raise DaemonStartError(self._start_failure(proc.poll()))
-                self.started_daemon = True
-                return session
-        except DaemonLockTimeout as exc:
-            raise DaemonStartError(str(exc)) from exc
-
-    def _poll(self, deadline: float, alive: Callable[[], bool]) -> Session | None:
-        """Connect with backoff until ``deadline``, or until the daemon is no longer ``alive``."""
-        delay = 0.01
-        while time.monotonic() < deadline:
-            session = self._attempt()
-            if session is not None:
-                return session
-            if not alive():
-                return None
-            time.sleep(delay)
-            delay = min(delay * 1.5, 0.25)
-        return None
-
-    def _start_failure(self, returncode: int | None) -> str:
-        state = f"exited with status {returncode}" if returncode is not None else "did not answer"
-        tail = spawn_output_tail(self.paths)
-        if not tail:
-            from inkmod.textfiles import tail as log_tail
-
-            tail = "\n".join(log_tail(self.paths.log, 15))
-        detail = f"\n{tail}" if tail else ""
-        return (
-            f"the daemon for profile {self.profile!r} {state} within {self.connect_timeout:g}s; "
-            f"log: {self.paths.log}{detail}"
-        )
 
     def _compatible(self, hello: Any) -> bool:
         return (

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from inkmod_lsp.commands import LIST_MODELS_MODULE
+from inkmod_lsp.features.commands import LIST_MODELS_MODULE
 
 
 def test_the_listing_module_prints_every_registered_model() -> None:

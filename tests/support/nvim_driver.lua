@@ -70,7 +70,7 @@ end
 local function wait_rewrite(inkmod, what)
   wait(spec.rewrite_timeout or 300000, function()
     local s = inkmod.last_rewrite and inkmod.last_rewrite.state
-    return s == 'applied' or s == 'failed' or s == 'stale'
+    return s == 'applied' or s == 'kept' or s == 'failed' or s == 'stale'
   end, what)
   return inkmod.last_rewrite
 end

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from inkmod_lsp import diagnostics
 from inkmod_lsp.documents import DocState
+from inkmod_lsp.features import diagnostics
 
 pytestmark = pytest.mark.asyncio
 

@@ -34,8 +34,8 @@ FORBIDDEN_PREFIXES = (
 
 PROBE = """
 import json, sys
-import inkmod_lsp.server
-inkmod_lsp.server.create_server()
+import inkmod_lsp.setup
+inkmod_lsp.setup.create_server()
 print(json.dumps(sorted(sys.modules)))
 """
 
@@ -60,6 +60,6 @@ def test_the_model_list_runs_a_module_not_code_in_a_string() -> None:
     tests/integration/test_model_listing.py)."""
     from importlib.util import find_spec
 
-    from inkmod_lsp.commands import LIST_MODELS_MODULE
+    from inkmod_lsp.features.commands import LIST_MODELS_MODULE
 
     assert find_spec(LIST_MODELS_MODULE) is not None

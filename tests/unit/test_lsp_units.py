@@ -14,10 +14,10 @@ from lsprotocol import types as lsp
 
 from inkmod.style.document import block_at, parse
 from inkmod_lsp import config, convert
-from inkmod_lsp.commands import COMMANDS
+from inkmod_lsp.constants import COMMANDS
+from inkmod_lsp.convert import RewriteRequest
 from inkmod_lsp.ignored import IgnoreList, ignore_file
 from inkmod_lsp.paragraphs import Score, judge
-from inkmod_lsp.rewriting import RewriteRequest
 
 # -- settings -------------------------------------------------------------------------------------
 
@@ -158,7 +158,7 @@ def test_the_server_applies_the_daemons_verdict_and_nothing_else() -> None:
     """Bug 1: a candidate the daemon rejected (``changed: False``) is never applied, however
     close to the writer it is."""
     from inkmod.rpc.protocol import BlockVerdict, CandidateReport, RewriteResult
-    from inkmod_lsp.rewriting import apply_verdicts
+    from inkmod_lsp.features.rewrite import apply_verdicts
 
     original = "First item here.\n- Second item here."
     unrelated = CandidateReport("My cat again!", 0.1, 0.0, 0.9, 4, 0.1, "stop", -2.0)

@@ -53,7 +53,7 @@ export const DEFAULT_LANGUAGES = [
   'gitcommit',
 ];
 
-/** Commands the server executes (`workspace/executeCommand`, `inkmod_lsp/commands.py`). */
+/** Commands the server executes (`workspace/executeCommand`, `inkmod_lsp/constants.py`). */
 export const ServerCommand = {
   train: 'inkmod.train',
   tune: 'inkmod.tune',

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from inkmod.atomic import atomic_write_text
+from inkmod.atomic import atomic_write_text, pid_alive
 from inkmod.generation.personal.format import PROMPT_FORMAT_VERSION
 from inkmod.paths import cache_dir, profiles_dir
 
@@ -221,23 +221,13 @@ def clear_status(folder: Path) -> None:
     (folder / STATUS_FILE).unlink(missing_ok=True)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def read_status(folder: Path) -> dict[str, Any] | None:
     """The running training's status, or None (no file, unreadable, or its process is gone)."""
     try:
         status = json.loads((folder / STATUS_FILE).read_text("utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(status, dict) or not _pid_alive(int(status.get("pid", -1))):
+    if not isinstance(status, dict) or not pid_alive(int(status.get("pid", -1))):
         return None
     return status
 

@@ -662,6 +662,12 @@ function M.rewrite(opts)
       request(client, 'codeAction/resolve', action, function(rerr, resolved)
         if rerr or not resolved or not resolved.edit then
           local message = rerr and rerr.message or 'no edit came back'
+          if message:find('nothing was changed', 1, true) then
+            -- The daemon kept the original (no candidate was closer and faithful): not a failure.
+            M.last_rewrite = { state = 'kept', error = message }
+            notify('InkMod: ' .. message, vim.log.levels.INFO)
+            return
+          end
           M.last_rewrite = { state = 'failed', error = message }
           notify('InkMod: the rewrite failed: ' .. message, vim.log.levels.WARN)
           return

@@ -2,7 +2,7 @@
  * The extension and the installed server agree: every setting and command in package.json is
  * one the server knows, with the server's defaults, and every one the server knows is in
  * package.json. The server's lists are read from the server package itself
- * (`inkmod_lsp.config.Settings`, `inkmod_lsp.commands.COMMANDS`) with the repository's Python.
+ * (`inkmod_lsp.config.Settings`, `inkmod_lsp.constants.COMMANDS`) with the repository's Python.
  */
 import '../support/vscodeStub';
 
@@ -19,7 +19,7 @@ import { EXTENSION_DIR, python, serverCommand } from '../support/repo';
 
 const DUMP = `
 import dataclasses, json
-from inkmod_lsp import config, commands
+from inkmod_lsp import config, constants as commands
 defaults = {}
 for f in dataclasses.fields(config.Settings):
     value = f.default if f.default is not dataclasses.MISSING else f.default_factory()

@@ -1,4 +1,5 @@
-"""``workspace/executeCommand``: the ``inkmod.*`` commands.
+"""``workspace/executeCommand``: the ``inkmod.*`` commands (``inkmod.rewrite`` lives with the
+rewrite, in :mod:`.rewrite`; the names are in :mod:`inkmod_lsp.constants`).
 
 Arguments are a single object (named fields grow without breaking callers); the documented
 positional forms are accepted too, because that is what a user types in Neovim's
@@ -12,6 +13,7 @@ import asyncio
 import json
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,23 +22,15 @@ from pygls.exceptions import JsonRpcException
 
 from inkmod.style.document import block_at
 
-from .documents import state_positions
-from .progress import Progress
-from .rewriting import RewriteError, RewriteRequest, rewrite
-from .runtime import TrainingError
-from .server import InkmodLanguageServer
+from ..constants import INVALID_PARAMS, REQUEST_FAILED
+from ..convert import RewriteRequest
+from ..convert import command_arguments as _object
+from ..documents import state_positions
+from ..progress import Progress
+from ..runtime import TrainingError
+from ..server import InkmodLanguageServer
 
 log = logging.getLogger(__name__)
-
-TRAIN = "inkmod.train"
-TUNE = "inkmod.tune"
-REWRITE = "inkmod.rewrite"
-STATUS = "inkmod.status"
-SELECT_BACKEND = "inkmod.selectBackend"
-RESTART_DAEMON = "inkmod.restartDaemon"
-IGNORE_PARAGRAPH = "inkmod.ignoreParagraph"
-
-COMMANDS = (TRAIN, TUNE, REWRITE, STATUS, SELECT_BACKEND, RESTART_DAEMON, IGNORE_PARAGRAPH)
 
 HEAVY_MODULES = (
     "llama_cpp",
@@ -44,30 +38,10 @@ HEAVY_MODULES = (
     "gpt4all",
     "transformers",
     "inkmod.backends",
-    "inkmod.rewrite",
+    "inkmod.generation",
 )
 """Modules this process must never import (the model lives in the daemon); ``inkmod.status``
 lists any that are loaded, so a test can prove the absence."""
-
-INVALID_PARAMS = -32602
-REQUEST_FAILED = -32803
-
-
-def register(server: InkmodLanguageServer) -> None:
-    server.command(TRAIN)(train)
-    server.command(TUNE)(tune)
-    server.command(REWRITE)(rewrite_command)
-    server.command(STATUS)(status)
-    server.command(SELECT_BACKEND)(select_backend)
-    server.command(RESTART_DAEMON)(restart_daemon)
-    server.command(IGNORE_PARAGRAPH)(ignore_paragraph)
-
-
-def _object(args: tuple[Any, ...], positional: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The single-object argument, or the positional form mapped onto ``positional`` names."""
-    if len(args) == 1 and isinstance(args[0], dict):
-        return dict(args[0])
-    return {name: value for name, value in zip(positional, args, strict=False)}
 
 
 def _fail(message: str, code: int = REQUEST_FAILED) -> JsonRpcException:
@@ -85,17 +59,12 @@ async def train(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
         samples = ls.workspace_root / samples
     if samples is not None and not samples.is_dir():
         raise _fail(f"samples folder not found: {samples}", INVALID_PARAMS)
-    progress = await Progress.open(ls, f"InkMod: training profile '{ls.settings.profile}'")
-    ending = "cancelled"
-    try:
-        result = await ls.runtime.train(samples, progress)
-        ending = "done"
-    except TrainingError as exc:
-        ending = str(exc)
-        ls.show(f"InkMod: {exc}", "error")
-        raise _fail(str(exc)) from exc
-    finally:
-        progress.end(ending)
+    result = await _with_progress(
+        ls,
+        f"InkMod: training profile '{ls.settings.profile}'",
+        lambda progress: ls.runtime.train(samples, progress),
+        "cancelled",
+    )
     summary = result.get("summary") or {}
     documents = summary.get("documents", "?")
     words = summary.get("words", "?")
@@ -103,6 +72,28 @@ async def train(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
         f"InkMod: profile '{ls.settings.profile}' trained on {documents} documents ({words} words)."
     )
     return {"profile": ls.settings.profile, **result}
+
+
+async def _with_progress(
+    ls: InkmodLanguageServer,
+    title: str,
+    work: Callable[[Progress], Awaitable[dict[str, Any]]],
+    cancelled: str,
+) -> dict[str, Any]:
+    """Run a training ``work`` under cancellable work-done progress; its failure is one error
+    message and one JSON-RPC error."""
+    progress = await Progress.open(ls, title)
+    ending = cancelled
+    try:
+        result = await work(progress)
+        ending = "done" if result.get("status", "trained") == "trained" else cancelled
+        return result
+    except TrainingError as exc:
+        ending = str(exc)
+        ls.show(f"InkMod: {exc}", "error")
+        raise _fail(str(exc)) from exc
+    finally:
+        progress.end(ending)
 
 
 async def tune(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
@@ -114,17 +105,12 @@ async def tune(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
     if not isinstance(minutes, (int, float)) or isinstance(minutes, bool) or minutes <= 0:
         raise _fail("maxMinutes must be a positive number", INVALID_PARAMS)
     await ls.runtime.wait_ready()
-    progress = await Progress.open(ls, f"InkMod: training your model ('{ls.settings.profile}')")
-    ending = "cancelled: the checkpoint is kept, run it again to resume"
-    try:
-        result = await ls.runtime.tune(progress, float(minutes))
-        ending = "done" if result.get("status") == "trained" else ending
-    except TrainingError as exc:
-        ending = str(exc)
-        ls.show(f"InkMod: {exc}", "error")
-        raise _fail(str(exc)) from exc
-    finally:
-        progress.end(ending)
+    result = await _with_progress(
+        ls,
+        f"InkMod: training your model ('{ls.settings.profile}')",
+        lambda progress: ls.runtime.tune(progress, float(minutes)),
+        "cancelled: the checkpoint is kept, run it again to resume",
+    )
     adapter = result.get("adapter") or {}
     if result.get("status") == "trained":
         loss = result.get("validation_loss")
@@ -136,32 +122,6 @@ async def tune(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
     else:
         ls.show("InkMod: training stopped; run it again to resume from the checkpoint.")
     return {"profile": ls.settings.profile, **result}
-
-
-async def rewrite_command(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
-    """``inkmod.rewrite {uri, range, version?, mode?}`` (or ``uri, range``): rewrite and apply
-    with ``workspace/applyEdit`` -- for clients that cannot resolve code actions."""
-    options = _object(args, ("uri", "range", "version", "mode"))
-    try:
-        request = RewriteRequest.from_data(options)
-    except ValueError as exc:
-        raise _fail(f"inkmod.rewrite: {exc}", INVALID_PARAMS) from exc
-    await ls.runtime.wait_ready()
-    try:
-        outcome = await rewrite(ls, request)
-    except RewriteError as exc:
-        ls.show(f"InkMod: {exc.message}", "warning")
-        raise _fail(exc.message, exc.code) from exc
-    applied = await ls.workspace_apply_edit_async(
-        lsp.ApplyWorkspaceEditParams(edit=outcome.edit, label="InkMod: rewrite in my style")
-    )
-    if not applied.applied:
-        reason = applied.failure_reason or "the document changed meanwhile"
-        ls.show(
-            f"InkMod: the editor did not apply the rewrite ({reason}); nothing was changed.",
-            "warning",
-        )
-    return {"applied": applied.applied, **outcome.summary()}
 
 
 async def status(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
@@ -299,10 +259,8 @@ async def select_backend(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]
         name = choice.title
     if not isinstance(name, str) or not name.strip():
         raise _fail("inkmod.selectBackend: expected a model name", INVALID_PARAMS)
-    from .lifecycle import apply_settings, read_settings
-
     ls.backend_choice = name.strip()
-    apply_settings(ls, await read_settings(ls))
+    ls.apply_settings(await ls.read_settings())
     await ls.runtime.wait_ready()
     state = ls.runtime.link.state.value
     ls.show(f"InkMod: rewriting with {name} (daemon {state}).")
@@ -312,9 +270,7 @@ async def select_backend(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]
 async def restart_daemon(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
     """``inkmod.restartDaemon``: stop the profile's daemon and start a fresh one (also the way
     back after it could not start)."""
-    from .lifecycle import read_settings
-
-    settings = (await read_settings(ls)).settings
+    settings = (await ls.read_settings()).settings
     if not settings.daemon:
         raise _fail("the daemon is turned off (setting inkmod.daemon)")
     await ls.runtime.wait_ready()

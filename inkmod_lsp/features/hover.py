@@ -11,13 +11,9 @@ from lsprotocol import types as lsp
 
 from inkmod.style.document import block_at
 
-from . import convert, figures
-from .documents import analyze, state_positions
-from .server import InkmodLanguageServer
-
-
-def register(server: InkmodLanguageServer) -> None:
-    server.feature(lsp.TEXT_DOCUMENT_HOVER)(hover)
+from .. import convert, figures
+from ..documents import analyze, state_positions
+from ..server import InkmodLanguageServer
 
 
 async def hover(ls: InkmodLanguageServer, params: lsp.HoverParams) -> lsp.Hover | None:

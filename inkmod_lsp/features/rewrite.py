@@ -1,5 +1,5 @@
-"""Computing a rewrite for a paragraph or a selection: the work behind the code actions and
-the ``inkmod.rewrite`` command.
+"""Rewriting a paragraph or a selection: ``codeAction/resolve`` (the actions are listed by
+:mod:`.code_actions`) and the ``inkmod.rewrite`` command, for clients that cannot resolve.
 
 The rules, and why:
 
@@ -22,34 +22,33 @@ The rules, and why:
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
 
 from inkmod.style.document import block_at
 from inkmod.style.document import markup_format as document_format
 from inkmod.style.document import parse as extract_blocks
 
-from . import convert
-from .daemon_link import DaemonUnavailable, describe_rpc_error
-from .progress import Progress
+from .. import convert
+from ..constants import CONTENT_MODIFIED, INVALID_PARAMS, REQUEST_FAILED, REWRITE
+from ..convert import RewriteRequest
+from ..daemon_link import DaemonUnavailable, describe_rpc_error, wait_for_daemon
+from ..documents import DocumentChange
+from ..progress import Progress
+
+# At run time, not only for type checking: pygls reads a command handler's annotations to
+# parse its arguments, and an unresolvable name turns every call into "Invalid Params".
+from ..server import InkmodLanguageServer
 
 if TYPE_CHECKING:
-    from inkmod.rpc.client import PendingCall
     from inkmod.rpc.protocol import RewriteResult
 
-    from .server import InkmodLanguageServer
-
 log = logging.getLogger(__name__)
-
-Mode = Literal["paragraph", "selection"]
-
-CONTENT_MODIFIED = -32801
-REQUEST_FAILED = -32803
 
 
 class RewriteError(Exception):
@@ -59,48 +58,6 @@ class RewriteError(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
-
-
-@dataclass(frozen=True)
-class RewriteRequest:
-    """What to rewrite: carried in a code action's ``data`` and in command arguments."""
-
-    uri: str
-    range: lsp.Range
-    version: int | None
-    mode: Mode = "paragraph"
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "kind": "inkmod.rewrite",
-            "uri": self.uri,
-            "version": self.version,
-            "mode": self.mode,
-            "range": {
-                "start": {"line": self.range.start.line, "character": self.range.start.character},
-                "end": {"line": self.range.end.line, "character": self.range.end.character},
-            },
-        }
-
-    @classmethod
-    def from_data(cls, data: Any) -> RewriteRequest:
-        """Parse ``to_data``'s shape (also accepted as ``inkmod.rewrite`` arguments)."""
-        if not isinstance(data, dict) or not isinstance(data.get("uri"), str):
-            raise ValueError("expected an object with 'uri' and 'range'")
-        rng = data.get("range") or {}
-        try:
-            start, end = rng["start"], rng["end"]
-            parsed = lsp.Range(
-                lsp.Position(int(start["line"]), int(start["character"])),
-                lsp.Position(int(end["line"]), int(end["character"])),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"bad 'range': {rng!r}") from exc
-        version = data.get("version")
-        mode = data.get("mode", "paragraph")
-        if mode not in ("paragraph", "selection"):
-            raise ValueError(f"bad 'mode': {mode!r}")
-        return cls(data["uri"], parsed, version if isinstance(version, int) else None, mode)
 
 
 @dataclass(eq=False)
@@ -113,11 +70,14 @@ class InFlight:
     stale: bool = False
 
 
-def document_changed(ls: InkmodLanguageServer, uri: str, version: int | None) -> None:
-    """The writer edited ``uri``: rewrites computed for an older version can only be refused
-    when they finish, so stop them now and say so at once (the model is freed too)."""
-    for entry in list(ls.rewrites.get(uri, ())):
-        if entry.version != version and entry.task is not None and not entry.stale:
+def document_changed(ls: InkmodLanguageServer, change: DocumentChange) -> None:
+    """The writer edited a document (the server's ``document_changed`` event): rewrites
+    computed for an older version can only be refused when they finish, so stop them now and
+    say so at once (the model is freed too)."""
+    if change.opened:
+        return
+    for entry in list(ls.rewrites.get(change.uri, ())):
+        if entry.version != change.version and entry.task is not None and not entry.stale:
             entry.stale = True
             entry.task.cancel()
 
@@ -147,6 +107,51 @@ class RewriteOutcome:
             out["original"] = self.paragraphs[0]["original"]
             out["rewrite"] = self.paragraphs[0]["rewrite"]
         return out
+
+
+async def resolve_code_action(ls: InkmodLanguageServer, action: lsp.CodeAction) -> lsp.CodeAction:
+    """Compute the rewrite's edit (the model runs now, in the daemon)."""
+    data = action.data
+    if not (isinstance(data, dict) and data.get("kind") == REWRITE):
+        return action
+    try:
+        request = RewriteRequest.from_data(data)
+    except ValueError as exc:
+        raise JsonRpcException(f"bad code action data: {exc}", code=INVALID_PARAMS) from exc
+    try:
+        outcome = await rewrite(ls, request)
+    except RewriteError as exc:
+        ls.show(f"InkMod: {exc.message}", "warning")
+        raise JsonRpcException(exc.message, code=exc.code) from exc
+    action.edit = outcome.edit
+    action.data = {**data, "result": outcome.summary()}
+    return action
+
+
+async def rewrite_command(ls: InkmodLanguageServer, *args: Any) -> dict[str, Any]:
+    """``inkmod.rewrite {uri, range, version?, mode?}`` (or ``uri, range``): rewrite and apply
+    with ``workspace/applyEdit`` -- for clients that cannot resolve code actions."""
+    options = convert.command_arguments(args, ("uri", "range", "version", "mode"))
+    try:
+        request = RewriteRequest.from_data(options)
+    except ValueError as exc:
+        raise JsonRpcException(f"inkmod.rewrite: {exc}", code=INVALID_PARAMS) from exc
+    await ls.runtime.wait_ready()
+    try:
+        outcome = await rewrite(ls, request)
+    except RewriteError as exc:
+        ls.show(f"InkMod: {exc.message}", "warning")
+        raise JsonRpcException(exc.message, code=exc.code) from exc
+    applied = await ls.workspace_apply_edit_async(
+        lsp.ApplyWorkspaceEditParams(edit=outcome.edit, label="InkMod: rewrite in my style")
+    )
+    if not applied.applied:
+        reason = applied.failure_reason or "the document changed meanwhile"
+        ls.show(
+            f"InkMod: the editor did not apply the rewrite ({reason}); nothing was changed.",
+            "warning",
+        )
+    return {"applied": applied.applied, **outcome.summary()}
 
 
 async def rewrite(ls: InkmodLanguageServer, request: RewriteRequest) -> RewriteOutcome:
@@ -221,33 +226,6 @@ async def rewrite(ls: InkmodLanguageServer, request: RewriteRequest) -> RewriteO
         progress.end(outcome_message)
 
 
-async def wait_for_daemon(ls: InkmodLanguageServer, pending: PendingCall) -> Any:
-    """Await a daemon request; if the awaiting task is cancelled, cancel it in the daemon too.
-
-    Not ``asyncio.wrap_future``: cancelling that would cancel the local future first, and a
-    request whose local future is already done can no longer be cancelled in the daemon.
-    """
-    loop = asyncio.get_running_loop()
-    waiter: asyncio.Future[Any] = loop.create_future()
-
-    def copy(source: concurrent.futures.Future[Any]) -> None:
-        if waiter.done():
-            return
-        if source.cancelled():
-            waiter.cancel()
-        elif source.exception() is not None:
-            waiter.set_exception(source.exception())  # type: ignore[arg-type]
-        else:
-            waiter.set_result(source.result())
-
-    pending.future.add_done_callback(lambda f: loop.call_soon_threadsafe(copy, f))
-    try:
-        return await waiter
-    except asyncio.CancelledError:
-        await asyncio.shield(ls.in_io(pending.cancel))
-        raise
-
-
 def _stale() -> RewriteError:
     return RewriteError(
         "the document changed while InkMod was rewriting, so nothing was changed; "
@@ -264,7 +242,7 @@ async def _generate(
     progress: Progress,
 ) -> RewriteResult:
     """Run the daemon's ``rewrite`` with progress; cancelling the task cancels it there."""
-    from inkmod.rpc.protocol import REQUEST_CANCELLED, ProtocolError, RewriteResult
+    from inkmod.rpc.protocol import ProtocolError, RewriteResult
 
     link = ls.runtime.link
     k = ls.settings.candidates
@@ -307,10 +285,7 @@ async def _generate(
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        code, message = describe_rpc_error(exc)
-        if code == REQUEST_CANCELLED:
-            raise asyncio.CancelledError() from exc
-        raise RewriteError(f"the rewrite failed: {message}") from exc
+        raise RewriteError(f"the rewrite failed: {describe_rpc_error(exc)[1]}") from exc
     try:
         result = RewriteResult.from_wire(wire)
     except ProtocolError as exc:

@@ -1,4 +1,5 @@
-"""Drift diagnostics: document sync in, ``publishDiagnostics`` out (or pulled).
+"""Drift diagnostics: the server's ``document_changed`` and ``scores_changed`` events in,
+``publishDiagnostics`` out (or pulled).
 
 Why debounce per document (the jedi-language-server habit): a writer types several characters a
 second; re-scoring after every one would queue work the next keystroke makes useless. Each
@@ -15,41 +16,25 @@ import logging
 
 from lsprotocol import types as lsp
 
-from . import convert
-from .documents import DocState, analyze, state_positions
-from .server import InkmodLanguageServer
+from .. import convert
+from ..documents import DocState, DocumentChange, analyze, state_positions
+from ..server import InkmodLanguageServer
 
 log = logging.getLogger(__name__)
 
 IDENTIFIER = "inkmod"
 
-
-def register(server: InkmodLanguageServer) -> None:
-    server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)(did_open)
-    server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)(did_change)
-    server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)(did_close)
-    server.feature(
-        lsp.TEXT_DOCUMENT_DIAGNOSTIC,
-        lsp.DiagnosticOptions(
-            identifier=IDENTIFIER, inter_file_dependencies=False, workspace_diagnostics=False
-        ),
-    )(document_diagnostic)
+OPTIONS = lsp.DiagnosticOptions(
+    identifier=IDENTIFIER, inter_file_dependencies=False, workspace_diagnostics=False
+)
+"""What the server advertises for ``textDocument/diagnostic``."""
 
 
-def did_open(ls: InkmodLanguageServer, params: lsp.DidOpenTextDocumentParams) -> None:
-    item = params.text_document
-    state = ls.documents.open(item.uri, item.language_id)
-    if ls.checks(state.language_id):
-        schedule(ls, state, 0.0)
-
-
-def did_change(ls: InkmodLanguageServer, params: lsp.DidChangeTextDocumentParams) -> None:
-    from .rewriting import document_changed
-
-    document_changed(ls, params.text_document.uri, params.text_document.version)
-    state = ls.documents.get(params.text_document.uri)
+def document_changed(ls: InkmodLanguageServer, change: DocumentChange) -> None:
+    """Analyse an opened document at once, an edited one after the debounce."""
+    state = ls.documents.get(change.uri)
     if state is not None and ls.checks(state.language_id):
-        schedule(ls, state, ls.settings.debounceMs / 1000.0)
+        schedule(ls, state, 0.0 if change.opened else ls.settings.debounceMs / 1000.0)
 
 
 def did_close(ls: InkmodLanguageServer, params: lsp.DidCloseTextDocumentParams) -> None:
@@ -131,7 +116,8 @@ async def document_diagnostic(
 
 
 def refresh_all(ls: InkmodLanguageServer) -> None:
-    """Re-analyse every open document now (scores or settings changed)."""
+    """Re-analyse every open document now (the server's ``scores_changed`` event: scores or
+    settings changed)."""
     if ls.shutting_down:
         return
     for state in ls.documents.all():

@@ -3,7 +3,7 @@
 Why two phases (the ruff server habit): editors ask for code actions whenever the cursor moves,
 so listing must cost a lookup -- no model, no scoring, no waiting for an analysis in flight.
 The rewrite itself runs in ``codeAction/resolve`` (or the ``inkmod.rewrite`` command for
-clients that cannot resolve), with progress and cancellation: see :mod:`.rewriting`.
+clients that cannot resolve), with progress and cancellation: see :mod:`.rewrite`.
 
 Offered:
 
@@ -27,14 +27,15 @@ import logging
 import time
 
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcException
 
 from inkmod.style.document import block_at
 
-from . import convert
-from .documents import DocState, state_positions
-from .rewriting import RewriteError, RewriteRequest, rewrite
-from .server import InkmodLanguageServer
+from .. import convert
+from ..constants import IGNORE_PARAGRAPH as COMMAND_IGNORE
+from ..constants import REWRITE as COMMAND_REWRITE
+from ..convert import RewriteRequest
+from ..documents import DocState, state_positions
+from ..server import InkmodLanguageServer
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +44,12 @@ TITLE_SELECTION = "Rewrite selection in my style"
 TITLE_FIX = TITLE_PARAGRAPH
 """The quick fix on a drift diagnostic does what the refactoring does, so it has its title."""
 TITLE_IGNORE = "Ignore this paragraph"
-COMMAND_REWRITE = "inkmod.rewrite"
-COMMAND_IGNORE = "inkmod.ignoreParagraph"
 
 KINDS = [lsp.CodeActionKind.RefactorRewrite, lsp.CodeActionKind.QuickFix]
 
 
-def register(server: InkmodLanguageServer) -> None:
-    server.feature(
-        lsp.TEXT_DOCUMENT_CODE_ACTION,
-        lsp.CodeActionOptions(code_action_kinds=KINDS, resolve_provider=True),
-    )(code_action)
-    server.feature(lsp.CODE_ACTION_RESOLVE)(resolve_code_action)
+OPTIONS = lsp.CodeActionOptions(code_action_kinds=KINDS, resolve_provider=True)
+"""What the server advertises for ``textDocument/codeAction`` (resolved by :mod:`.rewrite`)."""
 
 
 def _wanted(kind: str, only: list[str] | None) -> bool:
@@ -169,22 +164,3 @@ def _cursor_in_prose(
         return True
     offset = state_positions(ls, state).offset(at)
     return block_at(state.blocks, offset) is not None
-
-
-async def resolve_code_action(ls: InkmodLanguageServer, action: lsp.CodeAction) -> lsp.CodeAction:
-    """Compute the rewrite's edit (the model runs now, in the daemon)."""
-    data = action.data
-    if not (isinstance(data, dict) and data.get("kind") == "inkmod.rewrite"):
-        return action
-    try:
-        request = RewriteRequest.from_data(data)
-    except ValueError as exc:
-        raise JsonRpcException(f"bad code action data: {exc}", code=-32602) from exc
-    try:
-        outcome = await rewrite(ls, request)
-    except RewriteError as exc:
-        ls.show(f"InkMod: {exc.message}", "warning")
-        raise JsonRpcException(exc.message, code=exc.code) from exc
-    action.edit = outcome.edit
-    action.data = {**data, "result": outcome.summary()}
-    return action
