@@ -37,7 +37,7 @@ def tune(
     neutraliser: str | None = typer.Option(
         None,
         "--neutraliser",
-        help="How the plain training inputs are made: deterministic (default) or paraphrase.",
+        help="How plain training inputs are made: generic (default), deterministic or paraphrase.",
     ),
     threads: int | None = typer.Option(None, "--threads", min=1, help="CPU threads to use."),
 ) -> None:

@@ -34,9 +34,11 @@ from inkmod.generation.personal.pairs import (
     read_documents,
     split_by_document,
 )
+from inkmod.style.lexicons import FUNCTION_WORDS
 from inkmod.style.tokens import words_of
 
 MAYA = EXAMPLES / "samples" / "maya"
+_FUNCTION = frozenset(FUNCTION_WORDS)  # "And" after a quote is not a name
 NEGATIONS = {"not", "no", "never", "nor", "none", "nobody", "nothing", "nowhere", "neither"}
 
 
@@ -65,7 +67,8 @@ def _names_and_numbers(text: str) -> list[str]:
     for sentence in re.split(r"(?<=[.?!:;])\s+|\n\n", text):
         tokens = words_of(sentence)
         for i, w in enumerate(tokens):
-            if w[0].isdigit() or (i > 0 and w[0].isupper() and w not in {"I", "I'm", "I'd"}):
+            capital = i > 0 and w[0].isupper() and w.lower() not in _FUNCTION
+            if w[0].isdigit() or (capital and w not in {"I", "I'm", "I'd"}):
                 out.append(w.split("'")[0])
     return out
 
@@ -80,7 +83,7 @@ def _is_subsequence(needle: list[str], hay: list[str]) -> bool:
 
 def test_registry_default_and_protocol():
     n = get_neutraliser()
-    assert isinstance(n, Neutraliser) and n.name == "deterministic"
+    assert isinstance(n, Neutraliser) and n.name == "generic"
     assert get_neutraliser("deterministic").name == "deterministic"
     assert "deterministic" in neutraliser_names()
     with pytest.raises(KeyError, match="unknown neutraliser"):
@@ -96,11 +99,12 @@ def test_contractions_expanded():
     )
 
 
+@pytest.mark.parametrize("name", ["deterministic", "generic"])
 @pytest.mark.parametrize("source", ["maya", "corpus"])
-def test_neutraliser_keeps_names_numbers_negations_in_order(source: str):
+def test_neutraliser_keeps_names_numbers_negations_in_order(source: str, name: str):
     paragraphs = _maya_paragraphs() if source == "maya" else _corpus_paragraphs()
     assert len(paragraphs) > 20
-    n = get_neutraliser()
+    n = get_neutraliser(name)
     for text in paragraphs:
         out = n(text)
         assert _negations(out) == _negations(text), (text, out)
@@ -113,7 +117,7 @@ def test_neutraliser_keeps_names_numbers_negations_in_order(source: str):
 
 
 def test_neutraliser_removes_voice_but_not_content():
-    n = get_neutraliser()
+    n = get_neutraliser("deterministic")
     text = "Okay. Honestly, it's the best thing I've eaten — and I don't say that lightly!"
     assert n(text) == "It is the best thing I have eaten. I do not say that lightly."
     assert n("First part.\n\nSecond part!") == "First part.\n\nSecond part."

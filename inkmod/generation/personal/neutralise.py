@@ -9,7 +9,9 @@ order (the model must never have to invent content) and normalises only what car
 contractions, punctuation habits (dashes, semicolons, exclamations, parentheses, ellipses),
 discourse fillers and intensifiers, colloquial function-word variants and comma-joined clauses.
 
-Other neutralisers (a model paraphrase, ``paraphrase.py``) implement the same
+That is also why it is not the default: it changes so little that the adapter learns to copy.
+``generic.py`` builds on it and moves sentence lengths, register words and openers to the middle
+(the default). Other neutralisers (a model paraphrase, ``paraphrase.py``) implement the same
 :class:`Neutraliser` protocol and register themselves with :func:`register`.
 """
 
@@ -22,7 +24,10 @@ from typing import Protocol, runtime_checkable
 
 from inkmod.style.tokens import normalise, split_sentences
 
-DEFAULT_NEUTRALISER = "deterministic"
+DEFAULT_NEUTRALISER = "generic"
+"""The neutraliser ``tune`` uses unless told otherwise: ``generic.py``, which measured better than
+"deterministic" on the rewrite benchmark's adapter rows (docs/personal-model.md)."""
+DETERMINISTIC = "deterministic"
 
 
 @runtime_checkable
@@ -252,7 +257,7 @@ def neutralise_paragraph(text: str) -> str:
 class DeterministicNeutraliser:
     """Rule-based, reproducible, instant: the default neutraliser (see the module docstring)."""
 
-    name = DEFAULT_NEUTRALISER
+    name = DETERMINISTIC
 
     def __call__(self, text: str) -> str:
         # Paragraph breaks are structure, not voice: they are kept so the model copies them.
@@ -262,7 +267,7 @@ class DeterministicNeutraliser:
 
 # --- registry ---------------------------------------------------------------------------------
 
-_REGISTRY: dict[str, Callable[[], Neutraliser]] = {DEFAULT_NEUTRALISER: DeterministicNeutraliser}
+_REGISTRY: dict[str, Callable[[], Neutraliser]] = {DETERMINISTIC: DeterministicNeutraliser}
 
 
 def register(name: str, factory: Callable[[], Neutraliser]) -> None:
@@ -285,7 +290,7 @@ def _load_optional() -> None:
 
 
 def get_neutraliser(name: str | None = None) -> Neutraliser:
-    """The neutraliser called ``name`` (default: the deterministic one)."""
+    """The neutraliser called ``name`` (default: :data:`DEFAULT_NEUTRALISER`)."""
     key = name or DEFAULT_NEUTRALISER
     if key not in _REGISTRY:
         _load_optional()
