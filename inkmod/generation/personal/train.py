@@ -17,6 +17,7 @@ model learns to *write* the target, not to reproduce the prompt.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -154,7 +155,9 @@ def load_base(gguf_path: Path, threads: int | None = None) -> BaseModel:
     hf_logging.disable_progress_bar()
     folder, name = str(gguf_path.parent), gguf_path.name
     tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-    model: Any = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name)
+    # The GGUF converter draws its own tqdm bar on stderr whatever the settings say.
+    with contextlib.redirect_stderr(io.StringIO()):
+        model: Any = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name)
     model = model.to(torch.float32)  # dequantised weights, trained in float32 on the CPU
     model.eval()
     return BaseModel(model=model, tokenizer=tokenizer, path=gguf_path)
