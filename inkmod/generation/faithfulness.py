@@ -19,6 +19,11 @@ from inkmod.style.lexicons import ABBREVIATIONS, FUNCTION_WORDS
 
 MIN_CONTENT_KEPT = 0.40
 """A candidate keeping less of the original's content than this is rejected."""
+MAX_CONTENT_ADDED = 0.50
+"""A candidate whose content words are more than this share new to the original is rejected:
+it says something the original did not (a rewrite changes words, not half of what it says)."""
+MIN_ADDED_TERMS = 4
+"""...and only when at least this many terms are new (a short paraphrase may swap three words)."""
 
 _FUNCTION = frozenset(FUNCTION_WORDS)
 _WORD_RE = re.compile(r"[a-z]+")
@@ -31,6 +36,15 @@ def _stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]
     return word
+
+
+def added_content(original: str, candidate: str) -> tuple[float, list[str]]:
+    """The share of the candidate's content terms the original does not have, and those terms."""
+    kept = content_terms(candidate)
+    if not kept:
+        return 0.0, []
+    new = sorted(kept - content_terms(original))
+    return len(new) / len(kept), new
 
 
 def content_terms(text: str) -> set[str]:
@@ -102,6 +116,17 @@ def names(text: str) -> set[str]:
 
 def _words(text: str) -> set[str]:
     return {_bare(w) for w in re.findall(r"[A-Za-z][A-Za-z'’\-]*", text)}
+
+
+def invented_names(original: str, candidate: str) -> list[str]:
+    """Names of the candidate that the original never mentions, in any form ("mid-August" has
+    "August"); a rewrite that brings in a person or a place is telling another story."""
+    known = {part for part in re.split(r"[^\w]+", original.lower()) if part}
+    return sorted(
+        name
+        for name in names(candidate) - names(original)
+        if not {part for part in re.split(r"[^\w]+", name.lower()) if part} <= known
+    )
 
 
 # -- numbers ------------------------------------------------------------------------------------
@@ -314,6 +339,15 @@ def rejections(original: str, candidate: str, finish_reason: str) -> list[str]:
         reasons.append(
             f"loses a negation: the original has {sum(before.values())} ({kinds}), "
             f"the rewrite {sum(after.values())}"
+        )
+    invented = invented_names(original, candidate)
+    if invented:
+        reasons.append(f"brings in the name(s) {_listing(invented)}, not in the original")
+    share, new_terms = added_content(original, candidate)
+    if share > MAX_CONTENT_ADDED and len(new_terms) >= MIN_ADDED_TERMS:
+        reasons.append(
+            f"says things the original does not: {share:.0%} of its content is new "
+            f"({_listing(new_terms)})"
         )
     kept = preservation(original, candidate)
     if kept < MIN_CONTENT_KEPT:

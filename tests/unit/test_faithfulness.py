@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from inkmod.generation.faithfulness import (
+    MAX_CONTENT_ADDED,
     MIN_CONTENT_KEPT,
+    added_content,
     names,
     negations,
     numbers,
@@ -95,3 +97,28 @@ def test_every_failure_is_reported_at_once() -> None:
     joined = " | ".join(reasons)
     for part in ("token limit", "task", "Darcy", "number", "negation", "content"):
         assert part in joined
+
+
+def test_a_name_the_original_does_not_have_is_rejected() -> None:
+    candidate = FAITHFUL.replace("he came with", "he came with Bingley and")
+    reasons = rejections(ORIGINAL, candidate, "stop")
+    assert len(reasons) == 1 and "Bingley" in reasons[0] and "brings in" in reasons[0]
+
+
+def test_a_rewrite_that_says_something_else_is_rejected() -> None:
+    """The demo once applied a sentence the original never said: facts kept, a story added."""
+    candidate = (
+        FAITHFUL + " Everyone at the ball gossiped about his fortune, his horses, his sister's"
+        " dresses and the dreadful weather all evening."
+    )
+    assert preservation(ORIGINAL, candidate) >= MIN_CONTENT_KEPT
+    share, new = added_content(ORIGINAL, candidate)
+    assert share > MAX_CONTENT_ADDED and "gossip" in new
+    reasons = rejections(ORIGINAL, candidate, "stop")
+    assert len(reasons) == 1 and "says things the original does not" in reasons[0]
+
+
+def test_a_few_swapped_words_are_not_new_content() -> None:
+    candidate = "Mr. Darcy never reached Netherfield before the third week of May, with two men."
+    assert rejections("Mr. Darcy did not come.", "Mr. Darcy did not turn up.", "stop") == []
+    assert added_content(ORIGINAL, candidate)[0] <= MAX_CONTENT_ADDED

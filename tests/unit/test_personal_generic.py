@@ -34,7 +34,7 @@ def test_registered():
     assert get_neutraliser("generic").name == "generic"
 
 
-@pytest.mark.parametrize("name", ["deterministic", "generic"])
+@pytest.mark.parametrize("name", ["deterministic", "generic", "skeleton"])
 @pytest.mark.parametrize("source", ["maya", "corpus"])
 def test_every_training_passage_stays_faithful(name: str, source: str):
     """faithfulness.rejections(original, neutral) is empty for every passage a pair is made of."""
@@ -86,3 +86,20 @@ def test_generic_splits_very_long_sentences():
     out = gen(text)
     assert len(_sentence_lengths(out)) == 2, out
     assert statistics.fmean(_sentence_lengths(out)) < len(words_of(text))
+
+
+def test_skeleton_removes_the_glue_and_keeps_the_facts():
+    skeleton = get_neutraliser("skeleton")
+    out = skeleton("Okay. They're here — and Dale said the 2 tomatoes aren't ripe, so we wait.")
+    assert out == "They here. Dale said 2 tomatoes not ripe but we wait." or "Dale" in out, out
+    words = out.lower().replace(".", " ").split()
+    assert not {"the", "a", "and", "are", "is"} & set(words), out
+    assert "—" not in out and "," not in out
+    assert (
+        rejections(
+            "Dale said the 2 tomatoes aren't ripe.",
+            skeleton("Dale said the 2 tomatoes aren't ripe."),
+            "stop",
+        )
+        == []
+    )

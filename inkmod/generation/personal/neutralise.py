@@ -284,7 +284,7 @@ def _load_optional() -> None:
     """Import optional neutraliser modules so they can register themselves."""
     import importlib
 
-    for module in ("generic", "paraphrase"):
+    for module in ("generic", "skeleton", "paraphrase"):
         with contextlib.suppress(ImportError):
             importlib.import_module(f"inkmod.generation.personal.{module}")
 
