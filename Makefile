@@ -37,8 +37,9 @@ typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
 
 # Real editors for the end-to-end tests, from Debian's packages: headless Neovim; Chromium and
-# ripgrep (and Kerberos headers, to build a native module) for code-server.
-APT_TOOLS := neovim chromium-headless-shell ripgrep libkrb5-dev
+# ripgrep (and Kerberos headers, to build a native module) for code-server; tmux, the terminal
+# Neovim's screenshot is taken in (Chromium renders it in DejaVu Sans Mono).
+APT_TOOLS := neovim chromium-headless-shell fonts-dejavu-core ripgrep libkrb5-dev tmux
 tools:
 	@missing=$$(for p in $(APT_TOOLS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then apt-get update -qq && \
@@ -60,7 +61,8 @@ pytest: $(VENV)/.test-installed tools code-server
 # Screenshots for docs/images, taken by the end-to-end tests of what a user sees.
 docs-images: export INKMOD_DOCS_SCREENSHOTS := 1
 docs-images: $(VENV)/.test-installed tools code-server vscode
-	$(BIN)/pytest -q tests/e2e/test_vscode_codeserver.py tests/integration/training/test_e2e.py
+	$(BIN)/pytest -q tests/e2e/test_vscode_codeserver.py tests/e2e/editors/test_nvim_screenshot.py \
+		tests/integration/training/test_e2e.py
 
 # The VS Code extension: install exactly the locked packages, lint, type-check, bundle, package a
 # .vsix. Its unit and integration tests (against the real `inkmod lsp`) run from pytest.

