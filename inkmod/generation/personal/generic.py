@@ -26,7 +26,7 @@ import re
 from collections import Counter
 
 from inkmod.generation import faithfulness
-from inkmod.generation.personal.neutralise import neutralise_paragraph, register
+from inkmod.generation.personal.neutralise import by_paragraph, neutralise_paragraph, register
 from inkmod.style.lexicons import FUNCTION_WORDS
 from inkmod.style.tokens import split_sentences
 
@@ -490,8 +490,7 @@ class GenericNeutraliser:
     name = "generic"
 
     def __call__(self, text: str) -> str:
-        paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
-        return "\n\n".join(generic_paragraph(p) for p in paragraphs)
+        return by_paragraph(text, generic_paragraph)
 
 
 register(GenericNeutraliser.name, GenericNeutraliser)

@@ -254,15 +254,20 @@ def neutralise_paragraph(text: str) -> str:
     return " ".join(sentences)
 
 
+def by_paragraph(text: str, neutralise: Callable[[str], str]) -> str:
+    """``neutralise`` applied to each paragraph; the breaks are kept (structure, not voice), so
+    the model learns to copy them. Every rule-based neutraliser goes through here."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return "\n\n".join(neutralise(p) for p in paragraphs)
+
+
 class DeterministicNeutraliser:
     """Rule-based, reproducible, instant: the default neutraliser (see the module docstring)."""
 
     name = DETERMINISTIC
 
     def __call__(self, text: str) -> str:
-        # Paragraph breaks are structure, not voice: they are kept so the model copies them.
-        paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
-        return "\n\n".join(neutralise_paragraph(p) for p in paragraphs)
+        return by_paragraph(text, neutralise_paragraph)
 
 
 # --- registry ---------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import re
 
 from inkmod.generation import faithfulness
 from inkmod.generation.personal.generic import generic_paragraph
-from inkmod.generation.personal.neutralise import register
+from inkmod.generation.personal.neutralise import by_paragraph, register
 from inkmod.style.tokens import split_sentences
 
 SKELETON = "skeleton"
@@ -90,8 +90,7 @@ class SkeletonNeutraliser:
     name = SKELETON
 
     def __call__(self, text: str) -> str:
-        paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
-        return "\n\n".join(skeleton_paragraph(p) for p in paragraphs)
+        return by_paragraph(text, skeleton_paragraph)
 
 
 register(SKELETON, SkeletonNeutraliser)
