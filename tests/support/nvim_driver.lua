@@ -46,19 +46,8 @@ local function wait(ms, cond, what)
   end
 end
 
-local function inkmod_diagnostics(bufnr)
-  local out = {}
-  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
-    if d.source == 'inkmod' then
-      local data = d.user_data and d.user_data.lsp and d.user_data.lsp.data or {}
-      table.insert(out, { lnum = d.lnum, severity = d.severity, message = d.message, score = data.score })
-    end
-  end
-  table.sort(out, function(a, b)
-    return a.lnum < b.lnum
-  end)
-  return out
-end
+local inkmod_diagnostics =
+  dofile(vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p:h') .. '/inkmod_diagnostics.lua')
 
 local function health_lines()
   vim.cmd('checkhealth inkmod')

@@ -47,29 +47,12 @@ inkmod.setup({
 vim.cmd('edit ' .. vim.fn.fnameescape(vim.fn.fnamemodify(spec.draft, ':.')))
 local bufnr = vim.api.nvim_get_current_buf()
 
-local function drift()
-  local out = {}
-  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
-    if d.source == 'inkmod' then
-      local data = d.user_data and d.user_data.lsp and d.user_data.lsp.data or {}
-      table.insert(out, {
-        lnum = d.lnum,
-        end_lnum = d.end_lnum,
-        severity = d.severity,
-        source = d.source,
-        message = d.message,
-        score = type(data) == 'table' and data.score or nil,
-      })
-    end
-  end
-  table.sort(out, function(a, b)
-    return a.lnum < b.lnum
-  end)
-  return out
-end
+local inkmod_diagnostics = dofile(
+  vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p:h:h:h') .. '/support/inkmod_diagnostics.lua'
+)
 
 local function report()
-  results.diagnostics = drift()
+  results.diagnostics = inkmod_diagnostics(bufnr)
   local client = inkmod.clients(bufnr)[1]
   results.client = client and { name = client.name, cmd = client.config.cmd, root_dir = client.config.root_dir }
   results.filetype = vim.bo[bufnr].filetype
@@ -84,7 +67,7 @@ timer:start(
   100,
   100,
   vim.schedule_wrap(function()
-    if #drift() >= spec.expected then
+    if #inkmod_diagnostics(bufnr) >= spec.expected then
       timer:stop()
       local ok, err = pcall(report)
       if not ok then
@@ -96,7 +79,7 @@ timer:start(
       timer:stop()
       results.ok = false
       results.error = 'timed out waiting for InkMod diagnostics'
-      results.diagnostics = drift()
+      results.diagnostics = inkmod_diagnostics(bufnr)
       write_results()
     end
   end)
