@@ -98,7 +98,7 @@ _BE_FORMS = lx.BE_FORMS
 # N-grams of this stream describe how sentences are built — "of the *", ", which *ed" — without
 # depending on what the text is about, so a writer's new topic does not look like a new voice.
 SHAPE_ORDER = 3  # longest shape n-gram counted
-_SHAPE_KEEP = frozenset(lx.FUNCTION_WORDS) | _PUNCT_SET
+_SHAPE_KEEP = lx.FUNCTION_WORD_SET | _PUNCT_SET
 _SHAPE_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("'s", "*'s"),
     ("ly", "*ly"),
@@ -262,7 +262,7 @@ def repetition(words: Sequence[str]) -> float:
     # Set sizes do the counting in C: repeats = occurrences - distinct.
     grams = n - REPEAT_ORDER + 1
     repeats = grams - len(set(zip(words, words[1:], words[2:], strict=False)))
-    function = lx.FUNCTION_WORDS
+    function = lx.FUNCTION_WORD_SET
     stems = [w[:_STEM_CHARS] for w in words if len(w) > 3 and w not in function]
     content = len(stems)
     stem_repeats = content - len(set(stems))
@@ -574,7 +574,7 @@ def _words_only(stats: DocumentStats) -> Counter[str]:
 def vocabulary(stats: DocumentStats, top: int = 25) -> dict[str, Any]:
     """Word frequencies, type/token ratio and a length-robust diversity measure (MATTR)."""
     words = _words_only(stats)
-    content = [(w, c) for w, c in words.most_common() if w not in lx.FUNCTION_WORDS and len(w) > 2]
+    content = [(w, c) for w, c in words.most_common() if w not in lx.FUNCTION_WORD_SET and len(w) > 2]
     n = stats.n_words
     return {
         "vocabulary_size": len(words),
@@ -708,7 +708,7 @@ def common_phrases(
         if docs < min_count:
             continue
         words = phrase.split()
-        if all(w in lx.FUNCTION_WORDS for w in words):
+        if all(w in lx.FUNCTION_WORD_SET for w in words):
             continue
         scored.append((docs * (1 + 0.5 * (len(words) - 2)), raw.get(phrase, 0), phrase, docs))
     scored.sort(key=lambda item: (-item[0], -item[1], item[2]))
