@@ -18,9 +18,13 @@ function-word-and-punctuation skeleton, pool evidence from every token.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+import operator
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
+
+import numpy as np
 
 from inkmod.style import lexicons as lx
 from inkmod.style.background import Background, default_background
@@ -319,54 +323,37 @@ def _syntax(
     shapes = features.shapes
     if len(shapes) < 2:
         return 0.0, []
-    model = _ShapeModel.of(view)
-    known = model.gains.get
-    total = 0.0
-    lowest: list[tuple[float, int]] = []
-    order = SHAPE_ORDER
-    for i in range(1, len(shapes)):
-        gram = shapes[i + 1 - order : i + 1] if i + 1 >= order else shapes[: i + 1]
-        value = known(gram)
-        if value is None:
-            value = model.gain(gram)
-        total += value
-        if value < -1.0 and len(gram) == order:
-            lowest.append((value, i))
+    values = _ShapeModel.of(view).gains_of(shapes)
+    # Summed one by one in token order (reduce, not sum(): Python 3.12's sum() compensates),
+    # so the value is the one the per-token loop of earlier versions gave, bit for bit.
+    total = reduce(operator.add, values, 0.0)
+    lowest = [(v, i) for i, v in enumerate(values, 1) if v < -1.0 and i + 1 >= SHAPE_ORDER]
     lowest.sort()
     return -total / (len(shapes) - 1), lowest[:3]
 
 
-class _ShapeModel:
-    """The writer's interpolated shape n-gram model over one view, memoised level by level.
+def _gram_keys(shapes: Sequence[str], order: int) -> list[str]:
+    """The n-gram (space-joined) ending at each token from the second on: the longest the model
+    knows (``order``), shorter at the start of the paragraph."""
+    heads = [" ".join(shapes[: i + 1]) for i in range(1, min(order - 1, len(shapes)))]
+    return heads + list(map(" ".join, zip(*(shapes[k:] for k in range(order)), strict=False)))
 
-    P(t | h) = (c(h t) + β P(t | shorter h)) / (c(h) + β), down to the add-½ unigram. Lower-order
-    probabilities and history counts are kept, so an n-gram new to the memo costs a couple of
-    lookups, not a recomputation from the unigram up: that keeps a 10,000-word document within
-    the scoring budget even when the profile has just been loaded.
+
+class _ShapeModel:
+    """The writer's interpolated shape n-gram model over one view, memoised by n-gram.
+
+    P(t | h) = (c(h t) + β P(t | shorter h)) / (c(h) + β), down to the add-½ unigram. Gains are
+    kept by n-gram string; the n-grams of a paragraph new to the memo are computed together,
+    their counts fetched in C (``map`` over the count tables) and the interpolation done with
+    numpy over all of them at once. The arithmetic is the same sequence of IEEE operations as
+    one-at-a-time evaluation and the logarithm is ``math.log``, so scores do not change; what
+    changes is that a freshly loaded profile no longer pays several Python calls per new n-gram.
     """
 
     def __init__(self, view: ProfileView) -> None:
         self.n_tokens = max(0, view.n_tokens)
-        if view.excluding:
-            # Counts are clamped: a left-out passage may span two paragraphs of the profile, so
-            # its n-grams across the break were never counted there and subtracting them can go
-            # below zero.
-            shape_count = view.shape_count
-
-            def count(key: str) -> int:
-                return max(0, shape_count(key))
-
-            self.count: Callable[[str], int] = count
-        else:
-            get = view.shape_table().get
-
-            def count_all(key: str) -> int:
-                return get(key, 0)
-
-            self.count = count_all
-        self.prob: dict[tuple[str, ...], float] = {}
-        self.seen: dict[tuple[str, ...], int] = {}
-        self.gains: dict[tuple[str, ...], float] = {}
+        self.counts = view.shape_counts
+        self.gains: dict[str, float] = {}
 
     @classmethod
     def of(cls, view: ProfileView) -> _ShapeModel:
@@ -375,29 +362,43 @@ class _ShapeModel:
             model = view.cache["shape_model"] = cls(view)
         return model
 
-    def gain(self, gram: tuple[str, ...]) -> float:
-        """log P(last shape | the ones before) / P(last shape)."""
-        value = math.log(self.p(gram) / self.p(gram[-1:]))
-        self.gains[gram] = value
-        return value
+    def gains_of(self, shapes: Sequence[str]) -> list[float]:
+        """log P(shape | the ones before) / P(shape) for every shape from the second on."""
+        keys = _gram_keys(shapes, SHAPE_ORDER)
+        found = list(map(self.gains.get, keys))
+        missing = [i for i, value in enumerate(found) if value is None]
+        if missing:
+            for i, value in zip(
+                missing, self._compute(shapes, [i + 1 for i in missing]), strict=True
+            ):
+                found[i] = self.gains[keys[i]] = value
+        return found  # type: ignore[return-value]  # no None left
 
-    def p(self, gram: tuple[str, ...]) -> float:
-        value = self.prob.get(gram)
-        if value is not None:
-            return value
-        if len(gram) == 1:
-            value = (self.count(gram[0]) + 0.5) / (self.n_tokens + 0.5 * SHAPE_ALPHABET)
-        else:
-            lower = self.prob.get(gram[1:]) or self.p(gram[1:])
-            history = gram[:-1]
-            seen = self.seen.get(history)
-            if seen is None:
-                seen = self.seen[history] = self.count(" ".join(history))
-            both = min(seen, self.count(" ".join(gram))) if seen else 0
-            value = (both + SHAPE_SMOOTHING * lower) / (seen + SHAPE_SMOOTHING)
-        if len(gram) < SHAPE_ORDER:
-            self.prob[gram] = value  # full-order probabilities are only needed once, for gains
-        return value
+    def _compute(self, shapes: Sequence[str], ends: list[int]) -> list[float]:
+        """Gains of the n-grams ending at token indices ``ends`` (each at least 1)."""
+        order = SHAPE_ORDER
+        # grams[m][j]: the m-gram starting at token j (grams[1] are the shapes themselves).
+        grams: list[Sequence[str]] = [(), shapes]
+        for m in range(2, order + 1):
+            grams.append(list(map(" ".join, zip(*(shapes[k:] for k in range(m)), strict=False))))
+        counts = self.counts
+        unigram = (counts(_pick(shapes, ends)) + 0.5) / (self.n_tokens + 0.5 * SHAPE_ALPHABET)
+        prob = unigram.copy()
+        at = np.asarray(ends)
+        for k in range(2, order + 1):
+            rows = np.flatnonzero(at >= k - 1)  # tokens with k - 1 shapes before them
+            if not len(rows):
+                break
+            starts = (at[rows] - (k - 1)).tolist()
+            seen = counts(_pick(grams[k - 1], starts))
+            both = np.minimum(seen, counts(_pick(grams[k], starts)))  # 0 when never seen
+            prob[rows] = (both + SHAPE_SMOOTHING * prob[rows]) / (seen + SHAPE_SMOOTHING)
+        return list(map(math.log, (prob / unigram).tolist()))
+
+
+def _pick(items: Sequence[str], indices: list[int]) -> list[str]:
+    """``[items[i] for i in indices]``, the loop in C."""
+    return list(map(items.__getitem__, indices))
 
 
 def _sd(values: Sequence[int]) -> float:

@@ -24,7 +24,7 @@ from itertools import pairwise
 from typing import Any
 
 from inkmod.style import lexicons as lx
-from inkmod.style.tokens import Paragraph, normalise, parse_paragraph
+from inkmod.style.tokens import Paragraph, normalise, parse_paragraph, split_sentences
 
 # Words and the punctuation marks we count, in text order: the drift score's token stream.
 TOKEN_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d+(?:[.,:]\d+)*|[;:,!?\"—()\-.]", re.UNICODE)
@@ -297,6 +297,60 @@ def paragraph_features(paragraph: Paragraph) -> ParagraphFeatures:
         repetition=repetition(all_words),
         sequence=tuple(tokens),
     )
+
+
+def text_features(text: str) -> ParagraphFeatures:
+    """``paragraph_features(parse_paragraph(text))``, tokenising the text once instead of twice.
+
+    Scoring needs the lower-cased tokens (words and marks) and, per sentence, the lower-cased
+    words; the general path finds the words in the original text and the tokens in the folded,
+    lower-cased text, two regular-expression passes that cost more than the rest of the features
+    together. When lower-casing and folding keep every character in place (no "İ", whose lower
+    case is two characters, no "…", which folds to three, and no "Σ", whose lower case depends on
+    what follows) the two passes find the same words at the same offsets, so the sentences'
+    words are read off the tokens of their spans. Otherwise the general path runs. Equality
+    with it is tested on the benchmark corpora and by property tests.
+    """
+    folded = normalise(text)
+    if "…" in folded or "Σ" in folded:
+        return paragraph_features(parse_paragraph(text))
+    typographic = _TYPOGRAPHIC_RE.search(folded) is not None
+    low = (fold_typography(folded) if typographic else folded).lower()
+    if len(low) != len(folded):
+        return paragraph_features(parse_paragraph(text))
+    findall = TOKEN_RE.findall
+    punctuation = _PUNCT_SET
+    tokens: list[str] = []
+    words: list[str] = []
+    bigrams: list[str] = []
+    openers: list[str] = []
+    lengths: list[int] = []
+    join = " ".join
+    for start, end, _ in split_sentences(folded):
+        found = findall(low, start, end)
+        tokens.extend(found)  # a span without words still has its marks in the token stream
+        sentence = [t for t in found if t not in punctuation]
+        if sentence:
+            lengths.append(len(sentence))
+            openers.append(sentence[0])
+            words.extend(sentence)
+            bigrams.extend(map(join, pairwise(sentence)))
+    return ParagraphFeatures(
+        n_words=len(words),
+        tokens=Counter(tokens),
+        sentence_lengths=tuple(lengths),
+        word_length_sum=sum(map(len, words)),
+        bigrams=Counter(bigrams),
+        openers=tuple(openers),
+        shapes=tuple(shapes_of(tokens)),
+        typography=typography_counts(text) if typographic else (0, _plain_marks(text)),
+        repetition=repetition(words),
+        sequence=tuple(tokens),
+    )
+
+
+def _plain_marks(text: str) -> int:
+    return len(_PLAIN_VARIANT_RE.findall(text))
 
 
 def _mattr_windows(words: list[str]) -> tuple[float, int]:
@@ -574,7 +628,9 @@ def _words_only(stats: DocumentStats) -> Counter[str]:
 def vocabulary(stats: DocumentStats, top: int = 25) -> dict[str, Any]:
     """Word frequencies, type/token ratio and a length-robust diversity measure (MATTR)."""
     words = _words_only(stats)
-    content = [(w, c) for w, c in words.most_common() if w not in lx.FUNCTION_WORD_SET and len(w) > 2]
+    content = [
+        (w, c) for w, c in words.most_common() if w not in lx.FUNCTION_WORD_SET and len(w) > 2
+    ]
     n = stats.n_words
     return {
         "vocabulary_size": len(words),

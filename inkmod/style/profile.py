@@ -27,7 +27,12 @@ from inkmod.style.drift import (
     drift,
     surprises,
 )
-from inkmod.style.features import DocumentStats, ParagraphFeatures, paragraph_features
+from inkmod.style.features import (
+    DocumentStats,
+    ParagraphFeatures,
+    paragraph_features,
+    text_features,
+)
 from inkmod.style.tokens import Paragraph, Sentence, parse_paragraph
 from inkmod.style.view import Excluded, ProfileView
 
@@ -250,7 +255,7 @@ class StyleProfile:
 
     def score_text(self, paragraph_text: str) -> DriftResult:
         """Drift of one paragraph of plain prose."""
-        return self.score_features(paragraph_features(parse_paragraph(paragraph_text)))
+        return self.score_features(text_features(paragraph_text))
 
     def recalibrate(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Measure the writer's own variation by leave-one-document-out scoring.

@@ -18,7 +18,7 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
 
 WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d+(?:[.,:]\d+)*", re.UNICODE)
 # A sentence ends at . ! ? or … (possibly repeated), followed by closing quotes/brackets and space.
-_SENTENCE_END_RE = re.compile(r"(?:[.!?…]+|[:;]—)[\"'”’)\]]*(?=\s+|$)")
+_SENTENCE_END_RE = re.compile(r"(?:[.!?…]+|[:;]—)[\"'”’)\]]*(?=\s+(\S)?|$)")
 PUNCTUATION_RE = re.compile(r"[;:,!?()\"“”'‘’—–\-…]|\.\.\.|\.")
 
 
@@ -92,8 +92,10 @@ def split_sentences(text: str) -> list[tuple[int, int, str]]:
             and _is_abbreviation(text, match.start() + 1)
         ):
             continue
-        following = text[end:].lstrip()
-        if following and following[0].islower():
+        # The first character after the spaces (the lookahead captured it): a regex match in
+        # place, not ``text[end:].lstrip()``, which copied the rest of the paragraph per stop.
+        following = match.group(1)
+        if following and following.islower():
             continue
         if text[start:end].strip():
             spans.append((start, end, mark.strip("\"'”’)]")))
