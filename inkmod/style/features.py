@@ -716,14 +716,26 @@ def tone_counts(tokens: Mapping[str, int]) -> dict[str, int]:
     """Raw counts of each tone marker family, contractions and exclamation marks."""
     counts = {name: 0 for name in TONE_LEXICONS}
     contractions = 0
-    families = _TONE_INDEX.get
-    for token, count in tokens.items():
-        names = families(token)
-        if names:
-            for name in names:
-                counts[name] += count
-        if "'" in token and (not token.endswith("'s") or token[:-2] in _S_CONTRACTIONS):
-            contractions += count
+    if len(tokens) > 4 * len(_TONE_INDEX):
+        # A whole profile's vocabulary: look the markers up rather than every word in the index.
+        get = tokens.get
+        for token, names in _TONE_INDEX.items():
+            found = get(token, 0)
+            if found:
+                for name in names:
+                    counts[name] += found
+        for token in [t for t in tokens if "'" in t]:
+            if not token.endswith("'s") or token[:-2] in _S_CONTRACTIONS:
+                contractions += tokens[token]
+    else:
+        families = _TONE_INDEX.get
+        for token, count in tokens.items():
+            names = families(token)
+            if names:
+                for name in names:
+                    counts[name] += count
+            if "'" in token and (not token.endswith("'s") or token[:-2] in _S_CONTRACTIONS):
+                contractions += count
     counts["contractions"] = contractions
     counts["exclamations"] = tokens.get("!", 0)
     return counts

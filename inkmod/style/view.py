@@ -14,6 +14,7 @@ what it has not seen before.
 from __future__ import annotations
 
 import math
+import operator
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -117,6 +118,13 @@ class ProfileView:
         if self.excluding:
             return self._phrases.get(phrase, 0) - self._ex_phrases.get(phrase, 0)
         return self._phrases.get(phrase, 0)
+
+    def phrase_counts(self, phrases: Sequence[str]) -> list[int]:
+        """:meth:`phrase_count` of many phrases, the lookups in C."""
+        found = list(map(self._phrases.get, phrases, repeat(0)))
+        if not self.excluding:
+            return found
+        return list(map(operator.sub, found, map(self._ex_phrases.get, phrases, repeat(0))))
 
     def shape_count(self, gram: str) -> int:
         """Occurrences of a shape n-gram (space-joined shapes, see ``features.token_shape``)."""

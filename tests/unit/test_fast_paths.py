@@ -10,20 +10,32 @@ chosen to hit every branch: typographic glyphs, the characters that force the ge
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inkmod.style import drift as dr
 from inkmod.style.features import (
+    _S_CONTRACTIONS,
+    _TONE_INDEX,
     SHAPE_ALPHABET,
     SHAPE_ORDER,
+    TONE_LEXICONS,
     document_stats,
     paragraph_features,
     shapes_of,
     text_features,
+    tone_counts,
 )
-from inkmod.style.tokens import parse_paragraph
+from inkmod.style.tokens import (
+    _SENTENCE_END_RE,
+    _is_abbreviation,
+    parse_paragraph,
+    split_plain_paragraphs,
+    split_sentences,
+)
 from inkmod.style.view import Excluded, ProfileView
 
 PIECES = [
@@ -54,6 +66,42 @@ def test_text_features_equal_the_general_path(text: str) -> None:
 def test_text_features_on_the_characters_that_force_the_general_path() -> None:
     for text in ("İstanbul is big. It is.", "ΟΔΟΣ. Next one.", "Wait… no. Yes.", "", "  "):
         _same(text)
+
+
+def _reference_split(text: str) -> list[tuple[int, int, str]]:
+    """The sentence splitter as it was (it sliced and stripped the text at every stop)."""
+    spans: list[tuple[int, int, str]] = []
+    start = 0
+    for match in _SENTENCE_END_RE.finditer(text):
+        end = match.end()
+        mark = match.group(0)
+        closers = "\"'”’)]"
+        if (
+            mark.startswith(".")
+            and len(mark.rstrip(closers)) == 1
+            and _is_abbreviation(text, match.start() + 1)
+        ):
+            continue
+        following = text[end:].lstrip()
+        if following and following[0].islower():
+            continue
+        if text[start:end].strip():
+            spans.append((start, end, mark.strip(closers)))
+        start = end
+    if start < len(text) and text[start:].strip():
+        spans.append((start, len(text), ""))
+    trimmed = []
+    for s, e, t in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        trimmed.append((s, e, t))
+    return trimmed
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts)
+def test_sentence_splitter_equals_the_reference(text: str) -> None:
+    assert split_sentences(text) == _reference_split(text)
 
 
 class _ReferenceShapeModel:
@@ -98,3 +146,31 @@ def test_batched_shape_model_equals_the_reference(
     got, _ = dr._syntax(features, view)
     assert got == _ReferenceShapeModel(view).syntax(shapes)
     assert dr._syntax(features, view)[0] == got  # and again from the memo
+
+
+def _reference_tone_counts(tokens: Mapping[str, int]) -> dict[str, int]:
+    """Tone counts the way a paragraph's are taken: every token through the marker index."""
+    counts = {name: 0 for name in TONE_LEXICONS}
+    for token, count in tokens.items():
+        for name in _TONE_INDEX.get(token, ()):
+            counts[name] += count
+    counts["contractions"] = sum(
+        c
+        for t, c in tokens.items()
+        if "'" in t and (not t.endswith("'s") or t[:-2] in _S_CONTRACTIONS)
+    )
+    counts["exclamations"] = tokens.get("!", 0)
+    return counts
+
+
+def test_tone_counts_of_a_whole_vocabulary_equal_the_per_token_count() -> None:
+    samples = Path(__file__).resolve().parents[2] / "examples" / "samples"
+    paragraphs = [
+        parse_paragraph(p)
+        for path in sorted(samples.glob("*/*.md"))
+        for p in split_plain_paragraphs(path.read_text(encoding="utf-8"))
+    ]
+    tokens = document_stats(paragraphs).tokens
+    assert len(tokens) > 4 * len(_TONE_INDEX)  # the lookup branch
+    assert tone_counts(tokens) == _reference_tone_counts(tokens)
+    assert sum(tone_counts(tokens).values()) > 0
