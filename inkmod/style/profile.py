@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from inkmod.style import analyses as an
 from inkmod.style import features as ft
 from inkmod.style.drift import (
     COMPONENTS,
@@ -295,17 +296,17 @@ class StyleProfile:
     def summary(self) -> dict[str, Any]:
         """The spec's training stats, derived from the counts."""
         stats = self.totals
-        phrases = ft.common_phrases(stats)
-        tone = ft.tone_markers(stats)
+        phrases = an.common_phrases(stats)
+        tone = an.tone_markers(stats)
         patterns = sum(1 for c in stats.phrases.values() if c >= 2) + sum(
             1 for c in stats.openers.values() if c >= 2
         )
         return {
-            "vocabulary_size": ft.vocabulary(stats)["vocabulary_size"],
+            "vocabulary_size": an.vocabulary(stats)["vocabulary_size"],
             "common_phrases": [p for p, _ in phrases],
             "tone_markers": {k: round(v, 2) for k, v in tone["per_1000_words"].items()},
             "pattern_count": patterns,
-            "tone_diversity": round(ft.tone_diversity(stats), 4),
+            "tone_diversity": round(an.tone_diversity(stats), 4),
             "style_score": round(self.style_score(), 4),
             "documents": len(self.documents),
             "words": stats.n_words,
@@ -328,13 +329,13 @@ class StyleProfile:
         """All analyses of the whole profile, for `inkmod profile show` and the style prompt."""
         stats = self.totals
         return {
-            "vocabulary": ft.vocabulary(stats),
-            "sentences": ft.sentence_patterns(stats),
-            "paragraphs": ft.paragraph_structure(stats),
-            "tone": ft.tone_markers(stats),
-            "phrases": ft.common_phrases(stats),
-            "punctuation": ft.punctuation(stats),
-            "char_ngrams": ft.char_ngrams(stats),
+            "vocabulary": an.vocabulary(stats),
+            "sentences": an.sentence_patterns(stats),
+            "paragraphs": an.paragraph_structure(stats),
+            "tone": an.tone_markers(stats),
+            "phrases": an.common_phrases(stats),
+            "punctuation": an.punctuation(stats),
+            "char_ngrams": an.char_ngrams(stats),
         }
 
     # -- persistence (see storage.py for files) ----------------------------------------------
