@@ -188,21 +188,21 @@ def surprises(
     # Function words: Poisson z-scores of the writer's most frequent function words.
     chosen = top_function_words or _cached_top_function_words(view)
     tokens = features.tokens
-    rates = _word_rates(view, chosen, "function_words")
-    observed = list(map(tokens.get, chosen, repeat(0)))
+    word_rates = _word_rates(view, chosen, "function_words")
+    counts_here = list(map(tokens.get, chosen, repeat(0)))
     z2 = 0.0
     sizes: list[float] = []
     sqrt = math.sqrt
-    for rate, seen in zip(rates, observed, strict=True):
+    for rate, here in zip(word_rates, counts_here, strict=True):
         expected = rate * n
-        z = (seen - expected) / sqrt(expected + 0.5)
+        z = (here - expected) / sqrt(expected + 0.5)
         z2 += z * z
         sizes.append(abs(z))
     values["function_words"] = z2 / max(1, len(chosen))
     # The two largest |z| (ties to the later word, as a reverse sort of the tuples did).
     top = heapq.nlargest(2, zip(sizes, chosen, range(len(chosen)), strict=True))
     evidence["function_words"] = [
-        (size, word, observed[i] / n, rates[i] * n / n) for size, word, i in top
+        (size, word, counts_here[i] / n, word_rates[i] * n / n) for size, word, i in top
     ]
 
     # Sentence length: z of the paragraph's mean sentence length.
@@ -223,10 +223,10 @@ def surprises(
         PUNCTUATION_MARKS, _word_rates(view, PUNCTUATION_MARKS, "marks"), strict=True
     ):
         expected = rate * n
-        seen = tokens.get(mark, 0)
-        term = (seen - expected) ** 2 / (expected + 0.5)
+        here = tokens.get(mark, 0)
+        term = (here - expected) ** 2 / (expected + 0.5)
         chi += term
-        marks.append((term, mark, seen, expected))
+        marks.append((term, mark, here, expected))
     values["punctuation"] = chi / len(PUNCTUATION_MARKS)
     marks.sort(reverse=True)
     evidence["punctuation"] = marks[:2]

@@ -657,10 +657,10 @@ def tone_counts(tokens: Mapping[str, int]) -> dict[str, int]:
     if len(tokens) > 4 * len(_TONE_INDEX):
         # A whole profile's vocabulary: look the markers up rather than every word in the index.
         get = tokens.get
-        for token, names in _TONE_INDEX.items():
-            found = get(token, 0)
+        for marker, families_of in _TONE_INDEX.items():
+            found = get(marker, 0)
             if found:
-                for name in names:
+                for name in families_of:
                     counts[name] += found
         for token in [t for t in tokens if "'" in t]:
             if not token.endswith("'s") or token[:-2] in _S_CONTRACTIONS:
