@@ -532,12 +532,88 @@ def _starts_with_transition(words: list[str]) -> bool:
         return False
     if words[0] in lx.TRANSITIONS:
         return True
-    head = " ".join(words[:4])
-    return any(head.startswith(phrase) for phrase in lx.TRANSITION_PHRASES)
+    return " ".join(words[:4]).startswith(lx.TRANSITION_PHRASES)
+
+
+SentenceCounts = tuple[str, list[str], list[str], list[str]]
+"""One sentence as training counts it: its text, lower-cased tokens, lower-cased words and word
+pairs. Calibration passages are assembled from these instead of tokenising their text again."""
+
+
+def _folded_lower(text: str) -> str | None:
+    """The folded, lower-cased text when that keeps every character at its offset, else None.
+
+    Then the sentences' words (found in the original text) are exactly the word tokens of their
+    spans in this text, and one tokenising pass serves both (see ``text_features``).
+    """
+    folded = normalise(text)
+    if "…" in folded or "Σ" in folded:
+        return None
+    low = (fold_typography(folded) if _TYPOGRAPHIC_RE.search(folded) else folded).lower()
+    return low if len(low) == len(folded) else None
+
+
+def paragraph_counts(paragraph: Paragraph) -> tuple[list[str], list[SentenceCounts]]:
+    """A parsed paragraph's lower-cased tokens, and each of its sentences' counts.
+
+    ``paragraph`` must be as :func:`~inkmod.style.tokens.parse_paragraph` made it: its
+    sentences' offsets are read in its text.
+    """
+    text = paragraph.text
+    join = " ".join
+    sentences: list[SentenceCounts] = []
+    low = _folded_lower(text)
+    if low is None:
+        for sentence in paragraph.sentences:
+            part = text[sentence.start : sentence.end]
+            words = _lower_words(sentence.words)
+            sentences.append((part, lower_tokens(part), words, list(map(join, pairwise(words)))))
+        return lower_tokens(text), sentences
+    findall = TOKEN_RE.findall
+    punctuation = _PUNCT_SET
+    tokens: list[str] = []
+    done = 0
+    for sentence in paragraph.sentences:
+        start, end = sentence.start, sentence.end
+        if start > done:  # a span without words between sentences still has its marks
+            tokens.extend(findall(low, done, start))
+        found = findall(low, start, end)
+        tokens.extend(found)
+        words = [t for t in found if t not in punctuation]
+        sentences.append((text[start:end], found, words, list(map(join, pairwise(words)))))
+        done = end
+    tokens.extend(findall(low, done))
+    return tokens, sentences
+
+
+def passage_features(parts: Sequence[SentenceCounts]) -> ParagraphFeatures:
+    """The features of consecutive sentences read as one passage (their texts joined by spaces):
+    what ``paragraph_features`` gives for that passage, from counts already taken."""
+    text = " ".join(part[0] for part in parts)
+    tokens = [t for part in parts for t in part[1]]
+    words = [w for part in parts for w in part[2]]
+    return ParagraphFeatures(
+        n_words=len(words),
+        tokens=Counter(tokens),
+        sentence_lengths=tuple(len(part[2]) for part in parts),
+        word_length_sum=sum(map(len, words)),
+        bigrams=Counter(b for part in parts for b in part[3]),
+        openers=tuple(part[2][0] for part in parts),
+        shapes=tuple(shapes_of(tokens)),
+        typography=typography_counts(text),
+        repetition=repetition(words),
+    )
 
 
 def document_stats(paragraphs: Iterable[Paragraph]) -> DocumentStats:
-    """Sufficient statistics for one document, from its parsed paragraphs.
+    """Sufficient statistics for one document, from its parsed paragraphs."""
+    return document_counts(paragraphs)[0]
+
+
+def document_counts(
+    paragraphs: Iterable[Paragraph],
+) -> tuple[DocumentStats, list[list[SentenceCounts]]]:
+    """Sufficient statistics for one document, and each paragraph's sentence counts.
 
     Strings to count are gathered in lists and counted once at the end: one C-level counting pass
     over the whole document is several times faster than updating counters sentence by sentence.
@@ -545,15 +621,19 @@ def document_stats(paragraphs: Iterable[Paragraph]) -> DocumentStats:
     stats = DocumentStats(n_docs=1)
     all_words: list[str] = []
     all_tokens: list[str] = []
-    phrases: list[str] = []
+    pairs: list[str] = []
+    longer: list[str] = []
     all_shapes: list[str] = []
     openers: list[str] = []
+    per_paragraph: list[list[SentenceCounts]] = []
     hist = stats.sentence_length_hist
     n_sentences = s_sum = s_sq = wl_sum = wl_sq = 0
     questions = exclamations = subordinate = passives = transitions = 0
     mul = operator.mul
+    join = " ".join
     for paragraph in paragraphs:
         if not paragraph.sentences:
+            per_paragraph.append([])
             continue
         stats.n_paragraphs += 1
         n_sent = len(paragraph.sentences)
@@ -563,11 +643,11 @@ def document_stats(paragraphs: Iterable[Paragraph]) -> DocumentStats:
         typographic, plain = typography_counts(paragraph.text)
         stats.typographic_marks += typographic
         stats.plain_marks += plain
-        tokens = lower_tokens(paragraph.text)
+        tokens, counted = paragraph_counts(paragraph)
+        per_paragraph.append(counted)
         all_tokens.extend(tokens)
         all_shapes.extend(shapes_of(tokens))
-        for sentence in paragraph.sentences:
-            words = _lower_words(sentence.words)
+        for sentence, (_, _, words, bigrams) in zip(paragraph.sentences, counted, strict=True):
             n = len(words)
             all_words.extend(words)
             n_sentences += 1
@@ -585,7 +665,10 @@ def document_stats(paragraphs: Iterable[Paragraph]) -> DocumentStats:
             subordinate += _count_subordinate(words)
             passives += _count_passive(words)
             transitions += _starts_with_transition(words)
-            _ngram_strings(words, 4, phrases)
+            pairs.extend(bigrams)
+            if n > 2:
+                longer.extend(map(join, zip(words, words[1:], words[2:], strict=False)))
+                longer.extend(map(join, zip(words, words[1:], words[2:], words[3:], strict=False)))
     stats.n_sentences = n_sentences
     stats.n_words = s_sum
     stats.sentence_length_sum = s_sum
@@ -602,15 +685,14 @@ def document_stats(paragraphs: Iterable[Paragraph]) -> DocumentStats:
     # only when they recur within the document. Most long n-grams occur once, and keeping them
     # would triple the profile's size and the time to merge or send it, for phrases that are by
     # definition not habits. Per-document pruning keeps add/remove exactly equal to a rebuild.
-    stats.phrases = Counter(
-        {p: c for p, c in Counter(phrases).items() if c >= 2 or p.count(" ") == 1}
-    )
+    stats.phrases = Counter(pairs)
+    stats.phrases.update({p: c for p, c in Counter(longer).items() if c >= 2})
     stats.openers = Counter(openers)
     # Shape n-grams run across paragraph breaks: the document is one stream of habits.
     stats.shape_ngrams = shape_ngrams(all_shapes)
     mattr_sum, stats.mattr_windows = _mattr_windows(all_words)
     stats.mattr_sum = round(mattr_sum, 9)
-    return stats
+    return stats, per_paragraph
 
 
 def parse_paragraphs(texts: Iterable[str]) -> list[Paragraph]:

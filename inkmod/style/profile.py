@@ -31,10 +31,9 @@ from inkmod.style.drift import (
 from inkmod.style.features import (
     DocumentStats,
     ParagraphFeatures,
-    paragraph_features,
     text_features,
 )
-from inkmod.style.tokens import Paragraph, Sentence, parse_paragraph
+from inkmod.style.tokens import Paragraph, parse_paragraph
 from inkmod.style.view import Excluded, ProfileView
 
 SCHEMA_VERSION = 2  # 2: typography counts, repetition per passage (issue 14)
@@ -88,40 +87,35 @@ def prose_paragraphs(text: str, fmt: str) -> list[Paragraph]:
     return [parse_paragraph(b.text) for b in parse(text, fmt)]
 
 
-def _passage(parts: list[tuple[str, Sentence]]) -> ParagraphFeatures:
-    """Features of consecutive sentences joined into one passage, without parsing them again."""
-    sentences = tuple(sentence for _, sentence in parts)
-    words = tuple(word for sentence in sentences for word in sentence.words)
-    text = " ".join(text for text, _ in parts)
-    return paragraph_features(Paragraph(text=text, sentences=sentences, words=words))
-
-
-def _calibration_passages(paragraphs: list[Paragraph]) -> list[ParagraphFeatures]:
+def _calibration_passages(
+    paragraphs: list[Paragraph], counted: list[list[ft.SentenceCounts]]
+) -> list[ParagraphFeatures]:
     """Passages of roughly paragraph size for calibration.
 
     Short paragraphs are joined and long ones cut at sentence boundaries so that the writer's
-    spread is measured on passages the size the editor will judge. Sentences are reused as parsed
-    (only their text is joined), which keeps calibration cheap on long samples.
+    spread is measured on passages the size the editor will judge. Sentences are reused as
+    counted for the document's statistics (``counted``, one list per paragraph), and only the
+    passages kept (at most ``CALIBRATION_PARAGRAPHS_PER_DOC``, evenly spread) are assembled.
     """
-    passages: list[ParagraphFeatures] = []
-    pending: list[tuple[str, Sentence]] = []
+    groups: list[list[ft.SentenceCounts]] = []
+    pending: list[ft.SentenceCounts] = []
     pending_words = 0
-    for paragraph in paragraphs:
-        for sentence in paragraph.sentences:
-            pending.append((paragraph.text[sentence.start : sentence.end], sentence))
+    for paragraph, sentences in zip(paragraphs, counted, strict=True):
+        for sentence, counts in zip(paragraph.sentences, sentences, strict=True):
+            pending.append(counts)
             pending_words += len(sentence.words)
             if pending_words >= CALIBRATION_WORDS:
-                passages.append(_passage(pending))
+                groups.append(pending)
                 pending, pending_words = [], 0
         if pending_words >= MIN_WORDS * 2:
-            passages.append(_passage(pending))
+            groups.append(pending)
             pending, pending_words = [], 0
     if pending_words >= MIN_WORDS:
-        passages.append(_passage(pending))
-    if len(passages) > CALIBRATION_PARAGRAPHS_PER_DOC:
-        step = len(passages) / CALIBRATION_PARAGRAPHS_PER_DOC
-        passages = [passages[int(i * step)] for i in range(CALIBRATION_PARAGRAPHS_PER_DOC)]
-    return passages
+        groups.append(pending)
+    if len(groups) > CALIBRATION_PARAGRAPHS_PER_DOC:
+        step = len(groups) / CALIBRATION_PARAGRAPHS_PER_DOC
+        groups = [groups[int(i * step)] for i in range(CALIBRATION_PARAGRAPHS_PER_DOC)]
+    return [ft.passage_features(group) for group in groups]
 
 
 def make_entry(text: str, fmt: str) -> DocumentEntry:
@@ -132,10 +126,10 @@ def make_entry(text: str, fmt: str) -> DocumentEntry:
 
 def entry_from_paragraphs(paragraphs: list[Paragraph], digest: str) -> DocumentEntry:
     """A profile entry from already-parsed prose paragraphs."""
-    stats = ft.document_stats(paragraphs)
+    stats, counted = ft.document_counts(paragraphs)
     return DocumentEntry(
         stats=stats,
-        paragraphs=_calibration_passages(paragraphs),
+        paragraphs=_calibration_passages(paragraphs, counted),
         digest=digest,
         words=stats.n_words,
         exemplars=_exemplars(paragraphs),

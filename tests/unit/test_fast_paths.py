@@ -12,11 +12,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from pathlib import Path
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inkmod.style import drift as dr
+from inkmod.style import features as ft
 from inkmod.style.features import (
     _S_CONTRACTIONS,
     _TONE_INDEX,
@@ -31,6 +33,7 @@ from inkmod.style.features import (
 )
 from inkmod.style.tokens import (
     _SENTENCE_END_RE,
+    Paragraph,
     _is_abbreviation,
     parse_paragraph,
     split_plain_paragraphs,
@@ -174,3 +177,41 @@ def test_tone_counts_of_a_whole_vocabulary_equal_the_per_token_count() -> None:
     assert len(tokens) > 4 * len(_TONE_INDEX)  # the lookup branch
     assert tone_counts(tokens) == _reference_tone_counts(tokens)
     assert sum(tone_counts(tokens).values()) > 0
+
+
+documents = st.lists(texts, min_size=1, max_size=5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents)
+def test_document_counts_equal_the_general_path(paragraph_texts: list[str]) -> None:
+    """The one-pass tokenising of training equals tokenising words and tokens apart."""
+    paragraphs = [parse_paragraph(t) for t in paragraph_texts]
+    fast, fast_sentences = ft.document_counts(paragraphs)
+    with patch.object(ft, "_folded_lower", lambda text: None):
+        slow, slow_sentences = ft.document_counts(paragraphs)
+    assert fast == slow
+    assert fast_sentences == slow_sentences
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents)
+def test_passages_equal_the_features_of_their_joined_text(paragraph_texts: list[str]) -> None:
+    """A calibration passage assembled from counts is what parsing its text would give."""
+    paragraphs = [parse_paragraph(t) for t in paragraph_texts]
+    _, counted = ft.document_counts(paragraphs)
+    parts = [
+        (counts, sentence)
+        for paragraph, sentences in zip(paragraphs, counted, strict=True)
+        for sentence, counts in zip(paragraph.sentences, sentences, strict=True)
+    ]
+    if not parts:
+        return
+    for size in (1, 2, len(parts)):
+        group = parts[:size]
+        joined = Paragraph(
+            text=" ".join(counts[0] for counts, _ in group),
+            sentences=tuple(sentence for _, sentence in group),
+            words=tuple(w for _, sentence in group for w in sentence.words),
+        )
+        assert ft.passage_features([counts for counts, _ in group]) == paragraph_features(joined)
