@@ -553,14 +553,30 @@ def _folded_lower(text: str) -> str | None:
     return low if len(low) == len(folded) else None
 
 
-def paragraph_counts(paragraph: Paragraph) -> tuple[list[str], list[SentenceCounts]]:
-    """A parsed paragraph's lower-cased tokens, and each of its sentences' counts.
+@dataclass(frozen=True)
+class CountedParagraph:
+    """One paragraph as training counts it: its text, the terminators of its sentences, its
+    lower-cased tokens and each sentence's counts (sentences without words left out)."""
+
+    text: str
+    terminators: tuple[str, ...]
+    tokens: list[str]
+    sentences: list[SentenceCounts]
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(sentence[2]) for sentence in self.sentences)
+
+
+def paragraph_counts(paragraph: Paragraph) -> CountedParagraph:
+    """A parsed paragraph's counts.
 
     ``paragraph`` must be as :func:`~inkmod.style.tokens.parse_paragraph` made it: its
     sentences' offsets are read in its text.
     """
     text = paragraph.text
     join = " ".join
+    terminators = tuple(sentence.terminator for sentence in paragraph.sentences)
     sentences: list[SentenceCounts] = []
     low = _folded_lower(text)
     if low is None:
@@ -568,7 +584,7 @@ def paragraph_counts(paragraph: Paragraph) -> tuple[list[str], list[SentenceCoun
             part = text[sentence.start : sentence.end]
             words = _lower_words(sentence.words)
             sentences.append((part, lower_tokens(part), words, list(map(join, pairwise(words)))))
-        return lower_tokens(text), sentences
+        return CountedParagraph(text, terminators, lower_tokens(text), sentences)
     findall = TOKEN_RE.findall
     punctuation = _PUNCT_SET
     tokens: list[str] = []
@@ -583,7 +599,31 @@ def paragraph_counts(paragraph: Paragraph) -> tuple[list[str], list[SentenceCoun
         sentences.append((text[start:end], found, words, list(map(join, pairwise(words)))))
         done = end
     tokens.extend(findall(low, done))
-    return tokens, sentences
+    return CountedParagraph(text, terminators, tokens, sentences)
+
+
+def count_text(text: str) -> CountedParagraph:
+    """``paragraph_counts(parse_paragraph(text))`` without finding the words in the original
+    text first: when folding keeps offsets, a sentence's words are the word tokens of its span
+    (see ``text_features``), so the sentence spans and one tokenising pass are all it takes."""
+    folded = normalise(text)
+    low = _folded_lower(text)
+    if low is None:
+        return paragraph_counts(parse_paragraph(text))
+    findall = TOKEN_RE.findall
+    punctuation = _PUNCT_SET
+    join = " ".join
+    tokens: list[str] = []
+    terminators: list[str] = []
+    sentences: list[SentenceCounts] = []
+    for start, end, terminator in split_sentences(folded):
+        found = findall(low, start, end)
+        tokens.extend(found)
+        words = [t for t in found if t not in punctuation]
+        if words:
+            terminators.append(terminator)
+            sentences.append((text[start:end], found, words, list(map(join, pairwise(words)))))
+    return CountedParagraph(text, tuple(terminators), tokens, sentences)
 
 
 def passage_features(parts: Sequence[SentenceCounts]) -> ParagraphFeatures:
@@ -607,13 +647,11 @@ def passage_features(parts: Sequence[SentenceCounts]) -> ParagraphFeatures:
 
 def document_stats(paragraphs: Iterable[Paragraph]) -> DocumentStats:
     """Sufficient statistics for one document, from its parsed paragraphs."""
-    return document_counts(paragraphs)[0]
+    return document_counts(map(paragraph_counts, paragraphs))
 
 
-def document_counts(
-    paragraphs: Iterable[Paragraph],
-) -> tuple[DocumentStats, list[list[SentenceCounts]]]:
-    """Sufficient statistics for one document, and each paragraph's sentence counts.
+def document_counts(paragraphs: Iterable[CountedParagraph]) -> DocumentStats:
+    """Sufficient statistics for one document, from its paragraphs' counts.
 
     Strings to count are gathered in lists and counted once at the end: one C-level counting pass
     over the whole document is several times faster than updating counters sentence by sentence.
@@ -625,7 +663,6 @@ def document_counts(
     longer: list[str] = []
     all_shapes: list[str] = []
     openers: list[str] = []
-    per_paragraph: list[list[SentenceCounts]] = []
     hist = stats.sentence_length_hist
     n_sentences = s_sum = s_sq = wl_sum = wl_sq = 0
     questions = exclamations = subordinate = passives = transitions = 0
@@ -633,7 +670,6 @@ def document_counts(
     join = " ".join
     for paragraph in paragraphs:
         if not paragraph.sentences:
-            per_paragraph.append([])
             continue
         stats.n_paragraphs += 1
         n_sent = len(paragraph.sentences)
@@ -643,11 +679,12 @@ def document_counts(
         typographic, plain = typography_counts(paragraph.text)
         stats.typographic_marks += typographic
         stats.plain_marks += plain
-        tokens, counted = paragraph_counts(paragraph)
-        per_paragraph.append(counted)
+        tokens = paragraph.tokens
         all_tokens.extend(tokens)
         all_shapes.extend(shapes_of(tokens))
-        for sentence, (_, _, words, bigrams) in zip(paragraph.sentences, counted, strict=True):
+        for terminator, (_, _, words, bigrams) in zip(
+            paragraph.terminators, paragraph.sentences, strict=True
+        ):
             n = len(words)
             all_words.extend(words)
             n_sentences += 1
@@ -658,7 +695,6 @@ def document_counts(
             wl_sum += sum(lengths)
             wl_sq += sum(map(mul, lengths, lengths))
             openers.append(words[0])
-            terminator = sentence.terminator
             if terminator:
                 questions += terminator[0] == "?"
                 exclamations += terminator[0] == "!"
@@ -692,7 +728,7 @@ def document_counts(
     stats.shape_ngrams = shape_ngrams(all_shapes)
     mattr_sum, stats.mattr_windows = _mattr_windows(all_words)
     stats.mattr_sum = round(mattr_sum, 9)
-    return stats, per_paragraph
+    return stats
 
 
 def parse_paragraphs(texts: Iterable[str]) -> list[Paragraph]:

@@ -33,7 +33,7 @@ from inkmod.style.features import (
     ParagraphFeatures,
     text_features,
 )
-from inkmod.style.tokens import Paragraph, parse_paragraph
+from inkmod.style.tokens import Paragraph
 from inkmod.style.view import Excluded, ProfileView
 
 SCHEMA_VERSION = 2  # 2: typography counts, repetition per passage (issue 14)
@@ -80,30 +80,21 @@ class DocumentEntry:
         )
 
 
-def prose_paragraphs(text: str, fmt: str) -> list[Paragraph]:
-    """Parse the prose paragraphs of a marked-up document (headings are not prose)."""
-    from inkmod.style.document import parse
-
-    return [parse_paragraph(b.text) for b in parse(text, fmt)]
-
-
-def _calibration_passages(
-    paragraphs: list[Paragraph], counted: list[list[ft.SentenceCounts]]
-) -> list[ParagraphFeatures]:
+def _calibration_passages(paragraphs: list[ft.CountedParagraph]) -> list[ParagraphFeatures]:
     """Passages of roughly paragraph size for calibration.
 
     Short paragraphs are joined and long ones cut at sentence boundaries so that the writer's
     spread is measured on passages the size the editor will judge. Sentences are reused as
-    counted for the document's statistics (``counted``, one list per paragraph), and only the
-    passages kept (at most ``CALIBRATION_PARAGRAPHS_PER_DOC``, evenly spread) are assembled.
+    counted for the document's statistics, and only the passages kept (at most
+    ``CALIBRATION_PARAGRAPHS_PER_DOC``, evenly spread) are assembled.
     """
     groups: list[list[ft.SentenceCounts]] = []
     pending: list[ft.SentenceCounts] = []
     pending_words = 0
-    for paragraph, sentences in zip(paragraphs, counted, strict=True):
-        for sentence, counts in zip(paragraph.sentences, sentences, strict=True):
-            pending.append(counts)
-            pending_words += len(sentence.words)
+    for paragraph in paragraphs:
+        for sentence in paragraph.sentences:
+            pending.append(sentence)
+            pending_words += len(sentence[2])
             if pending_words >= CALIBRATION_WORDS:
                 groups.append(pending)
                 pending, pending_words = [], 0
@@ -120,23 +111,30 @@ def _calibration_passages(
 
 def make_entry(text: str, fmt: str) -> DocumentEntry:
     """Analyse one document into a profile entry (the per-file work of training)."""
+    from inkmod.style.document import parse
+
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    return entry_from_paragraphs(prose_paragraphs(text, fmt), digest)
+    return entry_from_counts([ft.count_text(b.text) for b in parse(text, fmt)], digest)
 
 
 def entry_from_paragraphs(paragraphs: list[Paragraph], digest: str) -> DocumentEntry:
     """A profile entry from already-parsed prose paragraphs."""
-    stats, counted = ft.document_counts(paragraphs)
+    return entry_from_counts([ft.paragraph_counts(p) for p in paragraphs], digest)
+
+
+def entry_from_counts(paragraphs: list[ft.CountedParagraph], digest: str) -> DocumentEntry:
+    """A profile entry from its prose paragraphs' counts."""
+    stats = ft.document_counts(paragraphs)
     return DocumentEntry(
         stats=stats,
-        paragraphs=_calibration_passages(paragraphs, counted),
+        paragraphs=_calibration_passages(paragraphs),
         digest=digest,
         words=stats.n_words,
         exemplars=_exemplars(paragraphs),
     )
 
 
-def _exemplars(paragraphs: list[Paragraph]) -> list[str]:
+def _exemplars(paragraphs: list[ft.CountedParagraph]) -> list[str]:
     """Up to EXEMPLARS_PER_DOC paragraphs of a useful size, spread over the document.
 
     Kept verbatim because generation needs the writer's own words as few-shot examples, and the

@@ -187,11 +187,14 @@ documents = st.lists(texts, min_size=1, max_size=5)
 def test_document_counts_equal_the_general_path(paragraph_texts: list[str]) -> None:
     """The one-pass tokenising of training equals tokenising words and tokens apart."""
     paragraphs = [parse_paragraph(t) for t in paragraph_texts]
-    fast, fast_sentences = ft.document_counts(paragraphs)
+    fast = [ft.paragraph_counts(p) for p in paragraphs]
+    assert [ft.count_text(t) for t in paragraph_texts] == fast
     with patch.object(ft, "_folded_lower", lambda text: None):
-        slow, slow_sentences = ft.document_counts(paragraphs)
+        slow = [ft.paragraph_counts(p) for p in paragraphs]
+        assert [ft.count_text(t) for t in paragraph_texts] == slow
     assert fast == slow
-    assert fast_sentences == slow_sentences
+    assert [c.word_count for c in fast] == [p.word_count for p in paragraphs]
+    assert ft.document_counts(fast) == ft.document_counts(slow)
 
 
 @settings(max_examples=200, deadline=None)
@@ -199,11 +202,12 @@ def test_document_counts_equal_the_general_path(paragraph_texts: list[str]) -> N
 def test_passages_equal_the_features_of_their_joined_text(paragraph_texts: list[str]) -> None:
     """A calibration passage assembled from counts is what parsing its text would give."""
     paragraphs = [parse_paragraph(t) for t in paragraph_texts]
-    _, counted = ft.document_counts(paragraphs)
     parts = [
         (counts, sentence)
-        for paragraph, sentences in zip(paragraphs, counted, strict=True)
-        for sentence, counts in zip(paragraph.sentences, sentences, strict=True)
+        for paragraph in paragraphs
+        for sentence, counts in zip(
+            paragraph.sentences, ft.paragraph_counts(paragraph).sentences, strict=True
+        )
     ]
     if not parts:
         return
