@@ -45,6 +45,7 @@ CALIBRATION_PARAGRAPHS_PER_DOC = 120  # bounds calibration cost on very long sam
 CALIBRATION_WORDS = 150  # long paragraphs are cut into passages of about this many words
 EXEMPLARS_PER_DOC = 6  # paragraphs kept verbatim as few-shot examples for generation
 EXEMPLAR_WORDS = (30, 180)
+WARM_WORDS = 5000  # of the writer's exemplars scored by warm()
 
 
 @dataclass
@@ -238,13 +239,29 @@ class StyleProfile:
         )
 
     def warm(self) -> None:
-        """Build the scoring caches now (likelihood tables, syntax model, tone rates).
+        """Build the scoring caches now: tone rates, the top function words, and the likelihood
+        ratios and syntax gains of the writer's own common words and patterns.
 
-        The first paragraph scored against a freshly loaded profile otherwise pays for them; the
-        daemon and the language server call this right after loading so that the first
-        diagnostics of a long document arrive as fast as the later ones.
+        The first document scored against a freshly loaded (or changed) profile otherwise pays
+        for all of them; the daemon calls this whenever its profile is loaded, retrained or
+        recalibrated, so that the first diagnostics of a long document arrive about as fast
+        as the later ones. The writer's exemplars (their own paragraphs, spread over the
+        documents, at most ``WARM_WORDS`` words) are what is scored: most of what any English
+        prose needs — the common words, the order of small words and commas — is in them.
         """
         self.score_text(_WARM_UP_TEXT)
+        exemplars = [text for _, text in self.exemplars()]
+        if not exemplars:
+            return
+        # Evenly spread over the documents: about 100 words an exemplar.
+        step = max(1.0, len(exemplars) / (WARM_WORDS / 100))
+        budget = WARM_WORDS
+        for i in range(int(len(exemplars) / step)):
+            text = exemplars[int(i * step)]
+            self.score_text(text)
+            budget -= len(text.split())
+            if budget <= 0:
+                break
 
     def score_text(self, paragraph_text: str) -> DriftResult:
         """Drift of one paragraph of plain prose."""
