@@ -436,14 +436,12 @@ class Engine:
     ) -> P.BlockReport:
         """Score one block the client extracted, as it is: never re-parsed as markup."""
         from inkmod.style.document import DEFAULT_THRESHOLD, text_hash
-        from inkmod.style.features import paragraph_features
-        from inkmod.style.tokens import parse_paragraph
 
         assert self.cache is not None
         key = (text_hash(block.text), profile.updated_at)  # our own key, not the client's hash
         result = self.cache.get(key)
         if result is None:
-            result = profile.score_features(paragraph_features(parse_paragraph(block.text)))
+            result = profile.score_text(block.text)
             self.cache.put(key, result)
         score, reasons = result.score, list(result.reasons)
         if block.hash in ignored:

@@ -99,7 +99,16 @@ class ProfileStore:
         changes = self._open_locked()
         if self.dirty and not self.calibration_stale:
             self.persist()  # a freshly trained profile; a reconciled one waits for settle()
+        self.warm()
         return changes
+
+    def warm(self) -> None:
+        """Fill the live profile's scoring caches (see ``StyleProfile.warm``), so that the first
+        document an editor opens is not also the one that builds them. Under the lock, like
+        ``analyze``: both write the same caches."""
+        with self.lock:
+            if self.profile is not None:
+                self.profile.warm()
 
     def _open_locked(self) -> ChangeSet:
         from inkmod.style.build import NoSamplesError
@@ -176,6 +185,7 @@ class ProfileStore:
         with self.lock:
             changes = self._install(*built)
         self.persist()
+        self.warm()
         return changes
 
     def reload(self) -> ChangeSet:
@@ -358,6 +368,8 @@ class ProfileStore:
                     recalibrated = True
         if self.dirty:
             self.persist()
+        if stale:
+            self.warm()  # new statistics and calibration: the caches were dropped
         return recalibrated
 
     def _touch(self) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from inkmod.style import features as ft
+from inkmod.style import analyses as an
 from inkmod.style.lexicons import FUNCTION_WORDS
 from inkmod.style.profile import StyleProfile
 from inkmod.style.tokens import words_of
@@ -109,9 +109,9 @@ def distinct_phrases(phrases: Sequence[str]) -> list[str]:
 def style_summary(profile: StyleProfile) -> dict[str, Any]:
     """The figures the prompt template names, derived from the profile's counts."""
     stats = profile.totals
-    sentences = ft.sentence_patterns(stats)
-    paragraphs = ft.paragraph_structure(stats)
-    tone = ft.tone_markers(stats)
+    sentences = an.sentence_patterns(stats)
+    paragraphs = an.paragraph_structure(stats)
+    tone = an.tone_markers(stats)
     rates = tone["per_1000_words"]
     return {
         "author": profile.learned.get("author") or profile.name,
@@ -119,7 +119,7 @@ def style_summary(profile: StyleProfile) -> dict[str, Any]:
         "sd_sentence_length": sentences["sd_length"],
         "tone": tone["dominant"],
         "contractions_per_1000": rates["contractions"],
-        "common_phrases": distinct_phrases([p for p, _ in ft.common_phrases(stats, top=20)])[:8],
+        "common_phrases": distinct_phrases([p for p, _ in an.common_phrases(stats, top=20)])[:8],
         "sentences_per_paragraph": paragraphs["mean_sentences"],
         "question_rate": sentences["question_rate"],
         "exclamation_rate": sentences["exclamation_rate"],

@@ -2,7 +2,7 @@
 
 Why: the PAN 2015 authorship-verification winner scored a text by a character language model of
 the author. The profile keeps word counts, not running text, so this model is built over word
-*types* weighted by their count (with boundary spaces), like ``features.char_ngrams``: it costs
+*types* weighted by their count (with boundary spaces), like ``analyses.char_ngrams``: it costs
 time proportional to the vocabulary and needs no storage of its own. Its background is the same
 over the general-English word list. The score is the mean per-character log-likelihood ratio of a
 paragraph's words, writer vs background: it generalises the vocabulary component to words the

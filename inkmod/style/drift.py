@@ -17,10 +17,17 @@ function-word-and-punctuation skeleton, pool evidence from every token.
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections.abc import Callable, Mapping, Sequence
+import operator
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import reduce
+from itertools import repeat
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from inkmod.style import lexicons as lx
 from inkmod.style.background import Background, default_background
@@ -180,19 +187,23 @@ def surprises(
 
     # Function words: Poisson z-scores of the writer's most frequent function words.
     chosen = top_function_words or _cached_top_function_words(view)
-    z2 = 0.0
-    extremes: list[tuple[float, str, float, float]] = []
     tokens = features.tokens
-    inv_words = 1.0 / view.n_words if view.n_words else 0.0
-    for word in chosen:
-        expected = view.count(word) * inv_words * n
-        observed = tokens.get(word, 0)
-        z = (observed - expected) / math.sqrt(expected + 0.5)
+    word_rates = _word_rates(view, chosen, "function_words")
+    counts_here = list(map(tokens.get, chosen, repeat(0)))
+    z2 = 0.0
+    sizes: list[float] = []
+    sqrt = math.sqrt
+    for rate, here in zip(word_rates, counts_here, strict=True):
+        expected = rate * n
+        z = (here - expected) / sqrt(expected + 0.5)
         z2 += z * z
-        extremes.append((abs(z), word, observed / n, expected / n))
+        sizes.append(abs(z))
     values["function_words"] = z2 / max(1, len(chosen))
-    extremes.sort(reverse=True)
-    evidence["function_words"] = extremes[:2]
+    # The two largest |z| (ties to the later word, as a reverse sort of the tuples did).
+    top = heapq.nlargest(2, zip(sizes, chosen, range(len(chosen)), strict=True))
+    evidence["function_words"] = [
+        (size, word, counts_here[i] / n, word_rates[i] * n / n) for size, word, i in top
+    ]
 
     # Sentence length: z of the paragraph's mean sentence length.
     lengths = features.sentence_lengths
@@ -208,12 +219,14 @@ def surprises(
     # Punctuation: chi-square of each mark's count against the writer's rate.
     chi = 0.0
     marks: list[tuple[float, str, int, float]] = []
-    for mark in PUNCTUATION_MARKS:
-        expected = view.count(mark) * inv_words * n
-        observed = tokens.get(mark, 0)
-        term = (observed - expected) ** 2 / (expected + 0.5)
+    for mark, rate in zip(
+        PUNCTUATION_MARKS, _word_rates(view, PUNCTUATION_MARKS, "marks"), strict=True
+    ):
+        expected = rate * n
+        here = tokens.get(mark, 0)
+        term = (here - expected) ** 2 / (expected + 0.5)
         chi += term
-        marks.append((term, mark, observed, expected))
+        marks.append((term, mark, here, expected))
     values["punctuation"] = chi / len(PUNCTUATION_MARKS)
     marks.sort(reverse=True)
     evidence["punctuation"] = marks[:2]
@@ -234,10 +247,11 @@ def surprises(
     evidence["tone"] = tones[:2]
 
     # Phrasing: share of the paragraph's word pairs the writer has never written.
-    pairs = sum(features.bigrams.values())
+    bigrams = features.bigrams
+    pairs = sum(bigrams.values())
     if pairs:
-        phrase_count = view.phrase_count
-        unseen = sum(c for bigram, c in features.bigrams.items() if phrase_count(bigram) <= 0)
+        counts = view.phrase_counts(list(bigrams))
+        unseen = sum(c for c, known in zip(bigrams.values(), counts, strict=True) if known <= 0)
         values["phrasing"] = unseen / pairs
     else:
         values["phrasing"] = 0.0
@@ -319,54 +333,35 @@ def _syntax(
     shapes = features.shapes
     if len(shapes) < 2:
         return 0.0, []
-    model = _ShapeModel.of(view)
-    known = model.gains.get
-    total = 0.0
-    lowest: list[tuple[float, int]] = []
-    order = SHAPE_ORDER
-    for i in range(1, len(shapes)):
-        gram = shapes[i + 1 - order : i + 1] if i + 1 >= order else shapes[: i + 1]
-        value = known(gram)
-        if value is None:
-            value = model.gain(gram)
-        total += value
-        if value < -1.0 and len(gram) == order:
-            lowest.append((value, i))
+    values = _ShapeModel.of(view).gains_of(shapes)
+    # Summed one by one in token order (reduce, not sum(): Python 3.12's sum() compensates),
+    # so the value is the one the per-token loop of earlier versions gave, bit for bit.
+    total = reduce(operator.add, values, 0.0)
+    lowest = [(v, i) for i, v in enumerate(values, 1) if v < -1.0 and i + 1 >= SHAPE_ORDER]
     lowest.sort()
     return -total / (len(shapes) - 1), lowest[:3]
 
 
-class _ShapeModel:
-    """The writer's interpolated shape n-gram model over one view, memoised level by level.
+def _ngrams(shapes: Sequence[str], m: int) -> list[str]:
+    """The space-joined m-grams of ``shapes``, the i-th starting at token i."""
+    return list(map(" ".join, zip(*(shapes[k:] for k in range(m)), strict=False)))
 
-    P(t | h) = (c(h t) + β P(t | shorter h)) / (c(h) + β), down to the add-½ unigram. Lower-order
-    probabilities and history counts are kept, so an n-gram new to the memo costs a couple of
-    lookups, not a recomputation from the unigram up: that keeps a 10,000-word document within
-    the scoring budget even when the profile has just been loaded.
+
+class _ShapeModel:
+    """The writer's interpolated shape n-gram model over one view, memoised by n-gram.
+
+    P(t | h) = (c(h t) + β P(t | shorter h)) / (c(h) + β), down to the add-½ unigram. Gains are
+    kept by n-gram string; the n-grams of a paragraph new to the memo are computed together,
+    their counts fetched in C (``map`` over the count tables) and the interpolation done with
+    numpy over all of them at once. The arithmetic is the same sequence of IEEE operations as
+    one-at-a-time evaluation and the logarithm is ``math.log``, so scores do not change; what
+    changes is that a freshly loaded profile no longer pays several Python calls per new n-gram.
     """
 
     def __init__(self, view: ProfileView) -> None:
         self.n_tokens = max(0, view.n_tokens)
-        if view.excluding:
-            # Counts are clamped: a left-out passage may span two paragraphs of the profile, so
-            # its n-grams across the break were never counted there and subtracting them can go
-            # below zero.
-            shape_count = view.shape_count
-
-            def count(key: str) -> int:
-                return max(0, shape_count(key))
-
-            self.count: Callable[[str], int] = count
-        else:
-            get = view.shape_table().get
-
-            def count_all(key: str) -> int:
-                return get(key, 0)
-
-            self.count = count_all
-        self.prob: dict[tuple[str, ...], float] = {}
-        self.seen: dict[tuple[str, ...], int] = {}
-        self.gains: dict[tuple[str, ...], float] = {}
+        self.counts = view.shape_counts
+        self.gains: dict[str, float] = {}
 
     @classmethod
     def of(cls, view: ProfileView) -> _ShapeModel:
@@ -375,29 +370,62 @@ class _ShapeModel:
             model = view.cache["shape_model"] = cls(view)
         return model
 
-    def gain(self, gram: tuple[str, ...]) -> float:
-        """log P(last shape | the ones before) / P(last shape)."""
-        value = math.log(self.p(gram) / self.p(gram[-1:]))
-        self.gains[gram] = value
-        return value
+    def gains_of(self, shapes: Sequence[str]) -> list[float]:
+        """log P(shape | the ones before) / P(shape) for every shape from the second on.
 
-    def p(self, gram: tuple[str, ...]) -> float:
-        value = self.prob.get(gram)
-        if value is not None:
-            return value
-        if len(gram) == 1:
-            value = (self.count(gram[0]) + 0.5) / (self.n_tokens + 0.5 * SHAPE_ALPHABET)
-        else:
-            lower = self.prob.get(gram[1:]) or self.p(gram[1:])
-            history = gram[:-1]
-            seen = self.seen.get(history)
-            if seen is None:
-                seen = self.seen[history] = self.count(" ".join(history))
-            both = min(seen, self.count(" ".join(gram))) if seen else 0
-            value = (both + SHAPE_SMOOTHING * lower) / (seen + SHAPE_SMOOTHING)
-        if len(gram) < SHAPE_ORDER:
-            self.prob[gram] = value  # full-order probabilities are only needed once, for gains
-        return value
+        The n-gram ending at each token is the longest the model knows (``SHAPE_ORDER``),
+        shorter at the start of the paragraph; the gains are kept by that n-gram.
+        """
+        order = SHAPE_ORDER
+        full = _ngrams(shapes, order)
+        keys = [" ".join(shapes[: i + 1]) for i in range(1, min(order - 1, len(shapes)))] + full
+        gains = self.gains
+        found = list(map(gains.get, keys))
+        missing = [i for i, value in enumerate(found) if value is None]
+        if not missing:
+            return found  # type: ignore[return-value]  # no None
+        computed = self._compute(shapes, full, [i + 1 for i in missing])
+        gains.update(zip(map(keys.__getitem__, missing), computed, strict=True))
+        return list(map(gains.__getitem__, keys))
+
+    def _compute(self, shapes: Sequence[str], full: list[str], ends: list[int]) -> list[float]:
+        """Gains of the n-grams ending at token indices ``ends`` (each at least 1); ``full`` are
+        the paragraph's n-grams of the model's order."""
+        order = SHAPE_ORDER
+        counts = self.counts
+        # grams[m][j]: the m-gram starting at token j (grams[1] are the shapes themselves).
+        grams: list[Sequence[str]] = [(), shapes]
+        grams.extend(_ngrams(shapes, m) for m in range(2, order))
+        grams.append(full)
+        # When most of the paragraph is new (a cold profile), the shorter n-grams are counted
+        # once for every position: each is a history or a lower order of several new n-grams.
+        dense = (
+            {m: counts(grams[m]) for m in range(1, order)} if 2 * len(ends) > len(shapes) else {}
+        )
+
+        def count_at(m: int, starts: npt.NDArray[np.intp]) -> npt.NDArray[np.int64]:
+            table = dense.get(m)
+            if table is not None:
+                return table[starts]
+            return counts(_pick(grams[m], starts.tolist()))
+
+        at = np.asarray(ends)
+        unigram = (count_at(1, at) + 0.5) / (self.n_tokens + 0.5 * SHAPE_ALPHABET)
+        prob = unigram.copy()
+        for k in range(2, order + 1):
+            rows = np.flatnonzero(at >= k - 1)  # tokens with k - 1 shapes before them
+            if not len(rows):
+                break
+            starts = at[rows] - (k - 1)
+            seen = count_at(k - 1, starts)
+            both = np.minimum(seen, count_at(k, starts))  # 0 when the history was never seen
+            prob[rows] = (both + SHAPE_SMOOTHING * prob[rows]) / (seen + SHAPE_SMOOTHING)
+        return list(map(math.log, (prob / unigram).tolist()))
+
+
+def _pick(items: Sequence[str], indices: list[int]) -> list[str]:
+    """``[items[i] for i in indices]``, the loop in C."""
+    return list(map(items.__getitem__, indices))
 
 
 def _sd(values: Sequence[int]) -> float:
@@ -410,6 +438,17 @@ def _sd(values: Sequence[int]) -> float:
 def _top_function_words(view: ProfileView) -> list[str]:
     ranked = sorted(lx.FUNCTION_WORDS, key=lambda w: -view.count(w))
     return ranked[:TOP_FUNCTION_WORDS]
+
+
+def _word_rates(view: ProfileView, words: Sequence[str], slot: str) -> list[float]:
+    """Each word's occurrences per word of the view, cached on the view (one list per slot)."""
+    key = "rates:" + slot
+    cached: tuple[Sequence[str], list[float]] | None = view.cache.get(key)
+    if cached is None or cached[0] is not words:
+        inv_words = 1.0 / view.n_words if view.n_words else 0.0
+        # count * (1 / words), in that order: the figure the per-paragraph loop used to compute.
+        cached = view.cache[key] = (words, [view.count(w) * inv_words for w in words])
+    return cached[1]
 
 
 def _cached_top_function_words(view: ProfileView) -> list[str]:

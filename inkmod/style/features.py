@@ -1,4 +1,4 @@
-"""The analyses: what a text's style is made of, counted so that counts can be added up.
+"""The counting: what a text's style is made of, counted so that counts can be added up.
 
 Why counts and not averages: a profile must absorb one new sample file, forget a deleted one, or
 merge with another profile, in time proportional to that file. Sums, sums of squares and counters
@@ -8,7 +8,9 @@ them on demand. ``DocumentStats`` holds those sufficient statistics for one docu
 
 The five analyses of our spec — vocabulary, sentence patterns, paragraph structure, tone markers and
 common phrases — plus the stylometric features that matter most for telling writers apart (function
-words, punctuation habits, character n-grams) are each a function over ``DocumentStats``.
+words, punctuation habits, character n-grams) are each a function over ``DocumentStats``, in
+:mod:`inkmod.style.analyses`. This module runs on every keystroke and every sample file, so it is
+written for speed (see ``text_features`` and ``document_stats``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from itertools import pairwise
 from typing import Any
 
 from inkmod.style import lexicons as lx
-from inkmod.style.tokens import Paragraph, normalise, parse_paragraph
+from inkmod.style.tokens import Paragraph, normalise, parse_paragraph, split_sentences
 
 # Words and the punctuation marks we count, in text order: the drift score's token stream.
 TOKEN_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d+(?:[.,:]\d+)*|[;:,!?\"—()\-.]", re.UNICODE)
@@ -98,7 +100,7 @@ _BE_FORMS = lx.BE_FORMS
 # N-grams of this stream describe how sentences are built — "of the *", ", which *ed" — without
 # depending on what the text is about, so a writer's new topic does not look like a new voice.
 SHAPE_ORDER = 3  # longest shape n-gram counted
-_SHAPE_KEEP = frozenset(lx.FUNCTION_WORDS) | _PUNCT_SET
+_SHAPE_KEEP = lx.FUNCTION_WORD_SET | _PUNCT_SET
 _SHAPE_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("'s", "*'s"),
     ("ly", "*ly"),
@@ -262,7 +264,7 @@ def repetition(words: Sequence[str]) -> float:
     # Set sizes do the counting in C: repeats = occurrences - distinct.
     grams = n - REPEAT_ORDER + 1
     repeats = grams - len(set(zip(words, words[1:], words[2:], strict=False)))
-    function = lx.FUNCTION_WORDS
+    function = lx.FUNCTION_WORD_SET
     stems = [w[:_STEM_CHARS] for w in words if len(w) > 3 and w not in function]
     content = len(stems)
     stem_repeats = content - len(set(stems))
@@ -297,6 +299,60 @@ def paragraph_features(paragraph: Paragraph) -> ParagraphFeatures:
         repetition=repetition(all_words),
         sequence=tuple(tokens),
     )
+
+
+def text_features(text: str) -> ParagraphFeatures:
+    """``paragraph_features(parse_paragraph(text))``, tokenising the text once instead of twice.
+
+    Scoring needs the lower-cased tokens (words and marks) and, per sentence, the lower-cased
+    words; the general path finds the words in the original text and the tokens in the folded,
+    lower-cased text, two regular-expression passes that cost more than the rest of the features
+    together. When lower-casing and folding keep every character in place (no "İ", whose lower
+    case is two characters, no "…", which folds to three, and no "Σ", whose lower case depends on
+    what follows) the two passes find the same words at the same offsets, so the sentences'
+    words are read off the tokens of their spans. Otherwise the general path runs. Equality
+    with it is tested on the benchmark corpora and by property tests.
+    """
+    folded = normalise(text)
+    if "…" in folded or "Σ" in folded:
+        return paragraph_features(parse_paragraph(text))
+    typographic = _TYPOGRAPHIC_RE.search(folded) is not None
+    low = (fold_typography(folded) if typographic else folded).lower()
+    if len(low) != len(folded):
+        return paragraph_features(parse_paragraph(text))
+    findall = TOKEN_RE.findall
+    punctuation = _PUNCT_SET
+    tokens: list[str] = []
+    words: list[str] = []
+    bigrams: list[str] = []
+    openers: list[str] = []
+    lengths: list[int] = []
+    join = " ".join
+    for start, end, _ in split_sentences(folded):
+        found = findall(low, start, end)
+        tokens.extend(found)  # a span without words still has its marks in the token stream
+        sentence = [t for t in found if t not in punctuation]
+        if sentence:
+            lengths.append(len(sentence))
+            openers.append(sentence[0])
+            words.extend(sentence)
+            bigrams.extend(map(join, pairwise(sentence)))
+    return ParagraphFeatures(
+        n_words=len(words),
+        tokens=Counter(tokens),
+        sentence_lengths=tuple(lengths),
+        word_length_sum=sum(map(len, words)),
+        bigrams=Counter(bigrams),
+        openers=tuple(openers),
+        shapes=tuple(shapes_of(tokens)),
+        typography=typography_counts(text) if typographic else (0, _plain_marks(text)),
+        repetition=repetition(words),
+        sequence=tuple(tokens),
+    )
+
+
+def _plain_marks(text: str) -> int:
+    return len(_PLAIN_VARIANT_RE.findall(text))
 
 
 def _mattr_windows(words: list[str]) -> tuple[float, int]:
@@ -476,12 +532,126 @@ def _starts_with_transition(words: list[str]) -> bool:
         return False
     if words[0] in lx.TRANSITIONS:
         return True
-    head = " ".join(words[:4])
-    return any(head.startswith(phrase) for phrase in lx.TRANSITION_PHRASES)
+    return " ".join(words[:4]).startswith(lx.TRANSITION_PHRASES)
+
+
+SentenceCounts = tuple[str, list[str], list[str], list[str]]
+"""One sentence as training counts it: its text, lower-cased tokens, lower-cased words and word
+pairs. Calibration passages are assembled from these instead of tokenising their text again."""
+
+
+def _folded_lower(text: str) -> str | None:
+    """The folded, lower-cased text when that keeps every character at its offset, else None.
+
+    Then the sentences' words (found in the original text) are exactly the word tokens of their
+    spans in this text, and one tokenising pass serves both (see ``text_features``).
+    """
+    folded = normalise(text)
+    if "…" in folded or "Σ" in folded:
+        return None
+    low = (fold_typography(folded) if _TYPOGRAPHIC_RE.search(folded) else folded).lower()
+    return low if len(low) == len(folded) else None
+
+
+@dataclass(frozen=True)
+class CountedParagraph:
+    """One paragraph as training counts it: its text, the terminators of its sentences, its
+    lower-cased tokens and each sentence's counts (sentences without words left out)."""
+
+    text: str
+    terminators: tuple[str, ...]
+    tokens: list[str]
+    sentences: list[SentenceCounts]
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(sentence[2]) for sentence in self.sentences)
+
+
+def paragraph_counts(paragraph: Paragraph) -> CountedParagraph:
+    """A parsed paragraph's counts.
+
+    ``paragraph`` must be as :func:`~inkmod.style.tokens.parse_paragraph` made it: its
+    sentences' offsets are read in its text.
+    """
+    text = paragraph.text
+    join = " ".join
+    terminators = tuple(sentence.terminator for sentence in paragraph.sentences)
+    sentences: list[SentenceCounts] = []
+    low = _folded_lower(text)
+    if low is None:
+        for sentence in paragraph.sentences:
+            part = text[sentence.start : sentence.end]
+            words = _lower_words(sentence.words)
+            sentences.append((part, lower_tokens(part), words, list(map(join, pairwise(words)))))
+        return CountedParagraph(text, terminators, lower_tokens(text), sentences)
+    findall = TOKEN_RE.findall
+    punctuation = _PUNCT_SET
+    tokens: list[str] = []
+    done = 0
+    for sentence in paragraph.sentences:
+        start, end = sentence.start, sentence.end
+        if start > done:  # a span without words between sentences still has its marks
+            tokens.extend(findall(low, done, start))
+        found = findall(low, start, end)
+        tokens.extend(found)
+        words = [t for t in found if t not in punctuation]
+        sentences.append((text[start:end], found, words, list(map(join, pairwise(words)))))
+        done = end
+    tokens.extend(findall(low, done))
+    return CountedParagraph(text, terminators, tokens, sentences)
+
+
+def count_text(text: str) -> CountedParagraph:
+    """``paragraph_counts(parse_paragraph(text))`` without finding the words in the original
+    text first: when folding keeps offsets, a sentence's words are the word tokens of its span
+    (see ``text_features``), so the sentence spans and one tokenising pass are all it takes."""
+    folded = normalise(text)
+    low = _folded_lower(text)
+    if low is None:
+        return paragraph_counts(parse_paragraph(text))
+    findall = TOKEN_RE.findall
+    punctuation = _PUNCT_SET
+    join = " ".join
+    tokens: list[str] = []
+    terminators: list[str] = []
+    sentences: list[SentenceCounts] = []
+    for start, end, terminator in split_sentences(folded):
+        found = findall(low, start, end)
+        tokens.extend(found)
+        words = [t for t in found if t not in punctuation]
+        if words:
+            terminators.append(terminator)
+            sentences.append((text[start:end], found, words, list(map(join, pairwise(words)))))
+    return CountedParagraph(text, tuple(terminators), tokens, sentences)
+
+
+def passage_features(parts: Sequence[SentenceCounts]) -> ParagraphFeatures:
+    """The features of consecutive sentences read as one passage (their texts joined by spaces):
+    what ``paragraph_features`` gives for that passage, from counts already taken."""
+    text = " ".join(part[0] for part in parts)
+    tokens = [t for part in parts for t in part[1]]
+    words = [w for part in parts for w in part[2]]
+    return ParagraphFeatures(
+        n_words=len(words),
+        tokens=Counter(tokens),
+        sentence_lengths=tuple(len(part[2]) for part in parts),
+        word_length_sum=sum(map(len, words)),
+        bigrams=Counter(b for part in parts for b in part[3]),
+        openers=tuple(part[2][0] for part in parts),
+        shapes=tuple(shapes_of(tokens)),
+        typography=typography_counts(text),
+        repetition=repetition(words),
+    )
 
 
 def document_stats(paragraphs: Iterable[Paragraph]) -> DocumentStats:
-    """Sufficient statistics for one document, from its parsed paragraphs.
+    """Sufficient statistics for one document, from its parsed paragraphs."""
+    return document_counts(map(paragraph_counts, paragraphs))
+
+
+def document_counts(paragraphs: Iterable[CountedParagraph]) -> DocumentStats:
+    """Sufficient statistics for one document, from its paragraphs' counts.
 
     Strings to count are gathered in lists and counted once at the end: one C-level counting pass
     over the whole document is several times faster than updating counters sentence by sentence.
@@ -489,13 +659,15 @@ def document_stats(paragraphs: Iterable[Paragraph]) -> DocumentStats:
     stats = DocumentStats(n_docs=1)
     all_words: list[str] = []
     all_tokens: list[str] = []
-    phrases: list[str] = []
+    pairs: list[str] = []
+    longer: list[str] = []
     all_shapes: list[str] = []
     openers: list[str] = []
     hist = stats.sentence_length_hist
     n_sentences = s_sum = s_sq = wl_sum = wl_sq = 0
     questions = exclamations = subordinate = passives = transitions = 0
     mul = operator.mul
+    join = " ".join
     for paragraph in paragraphs:
         if not paragraph.sentences:
             continue
@@ -507,11 +679,12 @@ def document_stats(paragraphs: Iterable[Paragraph]) -> DocumentStats:
         typographic, plain = typography_counts(paragraph.text)
         stats.typographic_marks += typographic
         stats.plain_marks += plain
-        tokens = lower_tokens(paragraph.text)
+        tokens = paragraph.tokens
         all_tokens.extend(tokens)
         all_shapes.extend(shapes_of(tokens))
-        for sentence in paragraph.sentences:
-            words = _lower_words(sentence.words)
+        for terminator, (_, _, words, bigrams) in zip(
+            paragraph.terminators, paragraph.sentences, strict=True
+        ):
             n = len(words)
             all_words.extend(words)
             n_sentences += 1
@@ -522,14 +695,16 @@ def document_stats(paragraphs: Iterable[Paragraph]) -> DocumentStats:
             wl_sum += sum(lengths)
             wl_sq += sum(map(mul, lengths, lengths))
             openers.append(words[0])
-            terminator = sentence.terminator
             if terminator:
                 questions += terminator[0] == "?"
                 exclamations += terminator[0] == "!"
             subordinate += _count_subordinate(words)
             passives += _count_passive(words)
             transitions += _starts_with_transition(words)
-            _ngram_strings(words, 4, phrases)
+            pairs.extend(bigrams)
+            if n > 2:
+                longer.extend(map(join, zip(words, words[1:], words[2:], strict=False)))
+                longer.extend(map(join, zip(words, words[1:], words[2:], words[3:], strict=False)))
     stats.n_sentences = n_sentences
     stats.n_words = s_sum
     stats.sentence_length_sum = s_sum
@@ -546,9 +721,8 @@ def document_stats(paragraphs: Iterable[Paragraph]) -> DocumentStats:
     # only when they recur within the document. Most long n-grams occur once, and keeping them
     # would triple the profile's size and the time to merge or send it, for phrases that are by
     # definition not habits. Per-document pruning keeps add/remove exactly equal to a rebuild.
-    stats.phrases = Counter(
-        {p: c for p, c in Counter(phrases).items() if c >= 2 or p.count(" ") == 1}
-    )
+    stats.phrases = Counter(pairs)
+    stats.phrases.update({p: c for p, c in Counter(longer).items() if c >= 2})
     stats.openers = Counter(openers)
     # Shape n-grams run across paragraph breaks: the document is one stream of habits.
     stats.shape_ngrams = shape_ngrams(all_shapes)
@@ -562,69 +736,7 @@ def parse_paragraphs(texts: Iterable[str]) -> list[Paragraph]:
     return [parse_paragraph(text) for text in texts]
 
 
-# ---------------------------------------------------------------------------------------------
-# The analyses. Each reads sufficient statistics and returns plain data for reports and prompts.
-# ---------------------------------------------------------------------------------------------
-
-
-def _words_only(stats: DocumentStats) -> Counter[str]:
-    return Counter({t: c for t, c in stats.tokens.items() if t not in _PUNCT_SET})
-
-
-def vocabulary(stats: DocumentStats, top: int = 25) -> dict[str, Any]:
-    """Word frequencies, type/token ratio and a length-robust diversity measure (MATTR)."""
-    words = _words_only(stats)
-    content = [(w, c) for w, c in words.most_common() if w not in lx.FUNCTION_WORDS and len(w) > 2]
-    n = stats.n_words
-    return {
-        "vocabulary_size": len(words),
-        "type_token_ratio": len(words) / n if n else 0.0,
-        "mattr": stats.mattr_sum / stats.mattr_windows if stats.mattr_windows else None,
-        "mean_word_length": stats.word_length_sum / n if n else 0.0,
-        "top_words": content[:top],
-    }
-
-
-def sentence_patterns(stats: DocumentStats, top: int = 10) -> dict[str, Any]:
-    """Sentence length distribution, openers, question/exclamation rates, structure indicators."""
-    n = stats.n_sentences or 1
-    return {
-        "sentences": stats.n_sentences,
-        "mean_length": stats.mean_sentence_length(),
-        "sd_length": stats.sd_sentence_length(),
-        "length_histogram": dict(zip(_bin_labels(), stats.sentence_length_hist, strict=True)),
-        "top_openers": stats.openers.most_common(top),
-        "question_rate": stats.questions / n,
-        "exclamation_rate": stats.exclamations / n,
-        "subordinate_clauses_per_sentence": stats.subordinate_clauses / n,
-        "passive_rate": stats.passives / n,
-    }
-
-
-def _bin_labels() -> list[str]:
-    labels = []
-    low = 1
-    for bound in SENTENCE_BINS:
-        labels.append(f"{low}-{bound}")
-        low = bound + 1
-    labels.append(f"{low}+")
-    return labels
-
-
-def paragraph_structure(stats: DocumentStats) -> dict[str, Any]:
-    """Sentences per paragraph, transition openers, how often paragraphs run several sentences."""
-    p = stats.n_paragraphs or 1
-    return {
-        "paragraphs": stats.n_paragraphs,
-        "mean_sentences": stats.paragraph_sentences_sum / p,
-        "sd_sentences": _sd(
-            stats.paragraph_sentences_sum, stats.paragraph_sentences_sumsq, stats.n_paragraphs
-        ),
-        "multi_sentence_share": stats.multi_sentence_paragraphs / p,
-        "transition_rate": stats.transition_openers / (stats.n_sentences or 1),
-        "mean_words": stats.n_words / p,
-    }
-
+# Tone markers, counted from any token counts (a paragraph's or a whole profile's).
 
 TONE_LEXICONS: dict[str, frozenset[str]] = {
     "formal": lx.FORMAL_MARKERS,
@@ -660,82 +772,26 @@ def tone_counts(tokens: Mapping[str, int]) -> dict[str, int]:
     """Raw counts of each tone marker family, contractions and exclamation marks."""
     counts = {name: 0 for name in TONE_LEXICONS}
     contractions = 0
-    families = _TONE_INDEX.get
-    for token, count in tokens.items():
-        names = families(token)
-        if names:
-            for name in names:
-                counts[name] += count
-        if "'" in token and (not token.endswith("'s") or token[:-2] in _S_CONTRACTIONS):
-            contractions += count
+    if len(tokens) > 4 * len(_TONE_INDEX):
+        # A whole profile's vocabulary: look the markers up rather than every word in the index.
+        get = tokens.get
+        for marker, families_of in _TONE_INDEX.items():
+            found = get(marker, 0)
+            if found:
+                for name in families_of:
+                    counts[name] += found
+        for token in [t for t in tokens if "'" in t]:
+            if not token.endswith("'s") or token[:-2] in _S_CONTRACTIONS:
+                contractions += tokens[token]
+    else:
+        families = _TONE_INDEX.get
+        for token, count in tokens.items():
+            names = families(token)
+            if names:
+                for name in names:
+                    counts[name] += count
+            if "'" in token and (not token.endswith("'s") or token[:-2] in _S_CONTRACTIONS):
+                contractions += count
     counts["contractions"] = contractions
     counts["exclamations"] = tokens.get("!", 0)
     return counts
-
-
-def tone_markers(stats: DocumentStats) -> dict[str, Any]:
-    """Rates per 1,000 words of formal / casual / professional / emphatic markers and friends."""
-    per = 1000.0 / (stats.n_words or 1)
-    rates = {name: count * per for name, count in tone_counts(stats.tokens).items()}
-    main = {k: rates[k] for k in ("formal", "casual", "professional", "emphatic")}
-    dominant = max(main, key=lambda k: main[k]) if any(main.values()) else "neutral"
-    return {"per_1000_words": rates, "dominant": dominant}
-
-
-def tone_diversity(stats: DocumentStats) -> float:
-    """Normalised entropy (0–1) of the four tone families: 0 = one tone only, 1 = evenly mixed."""
-    counts = tone_counts(stats.tokens)
-    values = [counts[k] for k in ("formal", "casual", "professional", "emphatic")]
-    total = sum(values)
-    if total == 0:
-        return 0.0
-    entropy = -sum((v / total) * math.log(v / total) for v in values if v)
-    return entropy / math.log(len(values))
-
-
-def common_phrases(
-    stats: DocumentStats, top: int = 15, min_count: int = 2
-) -> list[tuple[str, int]]:
-    """2–4-word phrases used in several documents, longest and most widespread first.
-
-    Returns (phrase, number of documents using it). A phrase counts by how many documents use
-    it, not by its raw repeats: a label or heading repeated down one post ("How to Use It —
-    Provides") is that post's boilerplate, not the writer's habit. Glue ("of the") is skipped.
-    """
-    scored = []
-    raw = stats.phrases
-    for phrase, docs in stats.document_frequencies().items():
-        if docs < min_count:
-            continue
-        words = phrase.split()
-        if all(w in lx.FUNCTION_WORDS for w in words):
-            continue
-        scored.append((docs * (1 + 0.5 * (len(words) - 2)), raw.get(phrase, 0), phrase, docs))
-    scored.sort(key=lambda item: (-item[0], -item[1], item[2]))
-    return [(phrase, docs) for _, _, phrase, docs in scored[:top]]
-
-
-def function_words(stats: DocumentStats) -> dict[str, float]:
-    """Relative frequency of each function word (per word)."""
-    n = stats.n_words or 1
-    return {w: stats.tokens.get(w, 0) / n for w in lx.FUNCTION_WORDS}
-
-
-def punctuation(stats: DocumentStats) -> dict[str, float]:
-    """Punctuation marks per 1,000 words."""
-    per = 1000.0 / (stats.n_words or 1)
-    return {mark: stats.tokens.get(mark, 0) * per for mark in PUNCTUATION_MARKS}
-
-
-def char_ngrams(stats: DocumentStats, n: int = 3, top: int = 30) -> list[tuple[str, int]]:
-    """Most frequent character n-grams, counted over word types weighted by their frequency.
-
-    Counting per word type (with word-boundary spaces) instead of over the running text costs time
-    proportional to the vocabulary, not the corpus, and keeps the statistic derivable from counts.
-    """
-    grams: Counter[str] = Counter()
-    for word, count in _words_only(stats).items():
-        padded = f" {word} "
-        for i in range(len(padded) - n + 1):
-            grams[padded[i : i + n]] += count
-    return grams.most_common(top)

@@ -18,13 +18,13 @@ if TYPE_CHECKING:
 
 
 def _figures(stats: DocumentStats) -> dict[str, Any]:
-    from inkmod.style import features as ft
+    from inkmod.style import analyses as an
 
-    sentences = ft.sentence_patterns(stats)
-    vocabulary = ft.vocabulary(stats)
-    tone = ft.tone_markers(stats)["per_1000_words"]
-    punctuation = ft.punctuation(stats)
-    paragraphs = ft.paragraph_structure(stats)
+    sentences = an.sentence_patterns(stats)
+    vocabulary = an.vocabulary(stats)
+    tone = an.tone_markers(stats)["per_1000_words"]
+    punctuation = an.punctuation(stats)
+    paragraphs = an.paragraph_structure(stats)
     return {
         "words": paragraphs["mean_words"],
         "sentences": paragraphs["mean_sentences"],

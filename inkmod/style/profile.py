@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from inkmod.style import analyses as an
 from inkmod.style import features as ft
 from inkmod.style.drift import (
     COMPONENTS,
@@ -27,8 +28,12 @@ from inkmod.style.drift import (
     drift,
     surprises,
 )
-from inkmod.style.features import DocumentStats, ParagraphFeatures, paragraph_features
-from inkmod.style.tokens import Paragraph, Sentence, parse_paragraph
+from inkmod.style.features import (
+    DocumentStats,
+    ParagraphFeatures,
+    text_features,
+)
+from inkmod.style.tokens import Paragraph
 from inkmod.style.view import Excluded, ProfileView
 
 SCHEMA_VERSION = 2  # 2: typography counts, repetition per passage (issue 14)
@@ -40,6 +45,7 @@ CALIBRATION_PARAGRAPHS_PER_DOC = 120  # bounds calibration cost on very long sam
 CALIBRATION_WORDS = 150  # long paragraphs are cut into passages of about this many words
 EXEMPLARS_PER_DOC = 6  # paragraphs kept verbatim as few-shot examples for generation
 EXEMPLAR_WORDS = (30, 180)
+WARM_WORDS = 5000  # of the writer's exemplars scored by warm()
 
 
 @dataclass
@@ -75,58 +81,51 @@ class DocumentEntry:
         )
 
 
-def prose_paragraphs(text: str, fmt: str) -> list[Paragraph]:
-    """Parse the prose paragraphs of a marked-up document (headings are not prose)."""
-    from inkmod.style.document import parse
-
-    return [parse_paragraph(b.text) for b in parse(text, fmt)]
-
-
-def _passage(parts: list[tuple[str, Sentence]]) -> ParagraphFeatures:
-    """Features of consecutive sentences joined into one passage, without parsing them again."""
-    sentences = tuple(sentence for _, sentence in parts)
-    words = tuple(word for sentence in sentences for word in sentence.words)
-    text = " ".join(text for text, _ in parts)
-    return paragraph_features(Paragraph(text=text, sentences=sentences, words=words))
-
-
-def _calibration_passages(paragraphs: list[Paragraph]) -> list[ParagraphFeatures]:
+def _calibration_passages(paragraphs: list[ft.CountedParagraph]) -> list[ParagraphFeatures]:
     """Passages of roughly paragraph size for calibration.
 
     Short paragraphs are joined and long ones cut at sentence boundaries so that the writer's
-    spread is measured on passages the size the editor will judge. Sentences are reused as parsed
-    (only their text is joined), which keeps calibration cheap on long samples.
+    spread is measured on passages the size the editor will judge. Sentences are reused as
+    counted for the document's statistics, and only the passages kept (at most
+    ``CALIBRATION_PARAGRAPHS_PER_DOC``, evenly spread) are assembled.
     """
-    passages: list[ParagraphFeatures] = []
-    pending: list[tuple[str, Sentence]] = []
+    groups: list[list[ft.SentenceCounts]] = []
+    pending: list[ft.SentenceCounts] = []
     pending_words = 0
     for paragraph in paragraphs:
         for sentence in paragraph.sentences:
-            pending.append((paragraph.text[sentence.start : sentence.end], sentence))
-            pending_words += len(sentence.words)
+            pending.append(sentence)
+            pending_words += len(sentence[2])
             if pending_words >= CALIBRATION_WORDS:
-                passages.append(_passage(pending))
+                groups.append(pending)
                 pending, pending_words = [], 0
         if pending_words >= MIN_WORDS * 2:
-            passages.append(_passage(pending))
+            groups.append(pending)
             pending, pending_words = [], 0
     if pending_words >= MIN_WORDS:
-        passages.append(_passage(pending))
-    if len(passages) > CALIBRATION_PARAGRAPHS_PER_DOC:
-        step = len(passages) / CALIBRATION_PARAGRAPHS_PER_DOC
-        passages = [passages[int(i * step)] for i in range(CALIBRATION_PARAGRAPHS_PER_DOC)]
-    return passages
+        groups.append(pending)
+    if len(groups) > CALIBRATION_PARAGRAPHS_PER_DOC:
+        step = len(groups) / CALIBRATION_PARAGRAPHS_PER_DOC
+        groups = [groups[int(i * step)] for i in range(CALIBRATION_PARAGRAPHS_PER_DOC)]
+    return [ft.passage_features(group) for group in groups]
 
 
 def make_entry(text: str, fmt: str) -> DocumentEntry:
     """Analyse one document into a profile entry (the per-file work of training)."""
+    from inkmod.style.document import parse
+
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    return entry_from_paragraphs(prose_paragraphs(text, fmt), digest)
+    return entry_from_counts([ft.count_text(b.text) for b in parse(text, fmt)], digest)
 
 
 def entry_from_paragraphs(paragraphs: list[Paragraph], digest: str) -> DocumentEntry:
     """A profile entry from already-parsed prose paragraphs."""
-    stats = ft.document_stats(paragraphs)
+    return entry_from_counts([ft.paragraph_counts(p) for p in paragraphs], digest)
+
+
+def entry_from_counts(paragraphs: list[ft.CountedParagraph], digest: str) -> DocumentEntry:
+    """A profile entry from its prose paragraphs' counts."""
+    stats = ft.document_counts(paragraphs)
     return DocumentEntry(
         stats=stats,
         paragraphs=_calibration_passages(paragraphs),
@@ -136,7 +135,7 @@ def entry_from_paragraphs(paragraphs: list[Paragraph], digest: str) -> DocumentE
     )
 
 
-def _exemplars(paragraphs: list[Paragraph]) -> list[str]:
+def _exemplars(paragraphs: list[ft.CountedParagraph]) -> list[str]:
     """Up to EXEMPLARS_PER_DOC paragraphs of a useful size, spread over the document.
 
     Kept verbatim because generation needs the writer's own words as few-shot examples, and the
@@ -240,17 +239,33 @@ class StyleProfile:
         )
 
     def warm(self) -> None:
-        """Build the scoring caches now (likelihood tables, syntax model, tone rates).
+        """Build the scoring caches now: tone rates, the top function words, and the likelihood
+        ratios and syntax gains of the writer's own common words and patterns.
 
-        The first paragraph scored against a freshly loaded profile otherwise pays for them; the
-        daemon and the language server call this right after loading so that the first
-        diagnostics of a long document arrive as fast as the later ones.
+        The first document scored against a freshly loaded (or changed) profile otherwise pays
+        for all of them; the daemon calls this whenever its profile is loaded, retrained or
+        recalibrated, so that the first diagnostics of a long document arrive about as fast
+        as the later ones. The writer's exemplars (their own paragraphs, spread over the
+        documents, at most ``WARM_WORDS`` words) are what is scored: most of what any English
+        prose needs — the common words, the order of small words and commas — is in them.
         """
         self.score_text(_WARM_UP_TEXT)
+        exemplars = [text for _, text in self.exemplars()]
+        if not exemplars:
+            return
+        # Evenly spread over the documents: about 100 words an exemplar.
+        step = max(1.0, len(exemplars) / (WARM_WORDS / 100))
+        budget = WARM_WORDS
+        for i in range(int(len(exemplars) / step)):
+            text = exemplars[int(i * step)]
+            self.score_text(text)
+            budget -= len(text.split())
+            if budget <= 0:
+                break
 
     def score_text(self, paragraph_text: str) -> DriftResult:
         """Drift of one paragraph of plain prose."""
-        return self.score_features(paragraph_features(parse_paragraph(paragraph_text)))
+        return self.score_features(text_features(paragraph_text))
 
     def recalibrate(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Measure the writer's own variation by leave-one-document-out scoring.
@@ -290,17 +305,17 @@ class StyleProfile:
     def summary(self) -> dict[str, Any]:
         """The spec's training stats, derived from the counts."""
         stats = self.totals
-        phrases = ft.common_phrases(stats)
-        tone = ft.tone_markers(stats)
+        phrases = an.common_phrases(stats)
+        tone = an.tone_markers(stats)
         patterns = sum(1 for c in stats.phrases.values() if c >= 2) + sum(
             1 for c in stats.openers.values() if c >= 2
         )
         return {
-            "vocabulary_size": ft.vocabulary(stats)["vocabulary_size"],
+            "vocabulary_size": an.vocabulary(stats)["vocabulary_size"],
             "common_phrases": [p for p, _ in phrases],
             "tone_markers": {k: round(v, 2) for k, v in tone["per_1000_words"].items()},
             "pattern_count": patterns,
-            "tone_diversity": round(ft.tone_diversity(stats), 4),
+            "tone_diversity": round(an.tone_diversity(stats), 4),
             "style_score": round(self.style_score(), 4),
             "documents": len(self.documents),
             "words": stats.n_words,
@@ -323,13 +338,13 @@ class StyleProfile:
         """All analyses of the whole profile, for `inkmod profile show` and the style prompt."""
         stats = self.totals
         return {
-            "vocabulary": ft.vocabulary(stats),
-            "sentences": ft.sentence_patterns(stats),
-            "paragraphs": ft.paragraph_structure(stats),
-            "tone": ft.tone_markers(stats),
-            "phrases": ft.common_phrases(stats),
-            "punctuation": ft.punctuation(stats),
-            "char_ngrams": ft.char_ngrams(stats),
+            "vocabulary": an.vocabulary(stats),
+            "sentences": an.sentence_patterns(stats),
+            "paragraphs": an.paragraph_structure(stats),
+            "tone": an.tone_markers(stats),
+            "phrases": an.common_phrases(stats),
+            "punctuation": an.punctuation(stats),
+            "char_ngrams": an.char_ngrams(stats),
         }
 
     # -- persistence (see storage.py for files) ----------------------------------------------

@@ -14,10 +14,8 @@ from typing import Any
 
 from inkmod.style.document import DEFAULT_THRESHOLD, Block, ScoreCache, parse
 from inkmod.style.drift import DriftResult
-from inkmod.style.features import paragraph_features
 from inkmod.style.markup import LineIndex
 from inkmod.style.profile import StyleProfile
-from inkmod.style.tokens import parse_paragraph
 
 DriftCache = ScoreCache[tuple[str, float], DriftResult]
 """Drift results by (block hash, profile version)."""
@@ -73,7 +71,7 @@ def score_block(
         cached = cache.get(key)
         if cached is not None:
             return cached
-    result = profile.score_features(paragraph_features(parse_paragraph(block.text)))
+    result = profile.score_text(block.text)
     if cache is not None:
         cache.put(key, result)
     return result

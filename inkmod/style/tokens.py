@@ -18,7 +18,9 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
 
 WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d+(?:[.,:]\d+)*", re.UNICODE)
 # A sentence ends at . ! ? or … (possibly repeated), followed by closing quotes/brackets and space.
-_SENTENCE_END_RE = re.compile(r"(?:[.!?…]+|[:;]—)[\"'”’)\]]*(?=\s+|$)")
+_SENTENCE_END_RE = re.compile(r"(?:[.!?…]+|[:;]—)[\"'”’)\]]*(?=\s+(\S)?|$)")
+_CLOSERS = "\"'”’)]"  # what may follow a sentence's final mark
+_VISIBLE_RE = re.compile(r"\S")
 PUNCTUATION_RE = re.compile(r"[;:,!?()\"“”'‘’—–\-…]|\.\.\.|\.")
 
 
@@ -79,33 +81,33 @@ def split_sentences(text: str) -> list[tuple[int, int, str]]:
 
     A full stop after an abbreviation ("Mr.", "e.g.") or an initial does not end a sentence,
     nor does one followed by a lower-case word (a mid-sentence abbreviation we did not list).
+    A span starts at its first non-space character; spans of only spaces are left out.
     """
     spans: list[tuple[int, int, str]] = []
     start = 0
-    length = len(text)
+    first_visible = _VISIBLE_RE.search
     for match in _SENTENCE_END_RE.finditer(text):
-        end = match.end()
+        # The first character after the spaces, captured by the lookahead: no copy of the rest
+        # of the paragraph (``text[end:].lstrip()``) at every candidate stop.
+        following = match.group(1)
+        if following and following.islower():
+            continue
         mark = match.group(0)
         if (
-            mark.startswith(".")
-            and len(mark.rstrip("\"'”’)]")) == 1
+            mark[0] == "."
+            and len(mark.rstrip(_CLOSERS)) == 1
             and _is_abbreviation(text, match.start() + 1)
         ):
             continue
-        following = text[end:].lstrip()
-        if following and following[0].islower():
-            continue
-        if text[start:end].strip():
-            spans.append((start, end, mark.strip("\"'”’)]")))
+        end = match.end()
+        visible = first_visible(text, start, end)
+        if visible:
+            spans.append((visible.start(), end, mark.strip(_CLOSERS)))
         start = end
-    if start < length and text[start:].strip():
-        spans.append((start, length, ""))
-    trimmed: list[tuple[int, int, str]] = []
-    for s, e, t in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        trimmed.append((s, e, t))
-    return trimmed
+    visible = first_visible(text, start)
+    if visible:
+        spans.append((visible.start(), len(text), ""))
+    return spans
 
 
 def parse_paragraph(text: str) -> Paragraph:

@@ -14,10 +14,15 @@ what it has not seen before.
 from __future__ import annotations
 
 import math
+import operator
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from inkmod.style.features import DocumentStats, ParagraphFeatures, shape_ngrams
 
@@ -114,6 +119,13 @@ class ProfileView:
             return self._phrases.get(phrase, 0) - self._ex_phrases.get(phrase, 0)
         return self._phrases.get(phrase, 0)
 
+    def phrase_counts(self, phrases: Sequence[str]) -> list[int]:
+        """:meth:`phrase_count` of many phrases, the lookups in C."""
+        found = list(map(self._phrases.get, phrases, repeat(0)))
+        if not self.excluding:
+            return found
+        return list(map(operator.sub, found, map(self._ex_phrases.get, phrases, repeat(0))))
+
     def shape_count(self, gram: str) -> int:
         """Occurrences of a shape n-gram (space-joined shapes, see ``features.token_shape``)."""
         if self.excluding:
@@ -123,6 +135,21 @@ class ProfileView:
     def shape_table(self) -> Mapping[str, int]:
         """The profile's shape n-gram counts (only meaningful for a view that excludes nothing)."""
         return self._shapes
+
+    def shape_counts(self, grams: Sequence[str]) -> npt.NDArray[np.int64]:
+        """:meth:`shape_count` of many n-grams at once, never below zero.
+
+        The lookups run in C (``map`` over the dictionaries), which is what makes scoring a
+        paragraph's new n-grams together cheaper than one at a time. Counts are clamped: a
+        left-out passage may span two paragraphs of the profile, so its n-grams across the
+        break were never counted there and subtracting them can go below zero.
+        """
+        n = len(grams)
+        found = np.fromiter(map(self._shapes.get, grams, repeat(0)), np.int64, n)
+        if not self.excluding:
+            return found
+        left_out = np.fromiter(map(self._ex_shapes.get, grams, repeat(0)), np.int64, n)
+        return np.maximum(found - left_out, 0)
 
     def rate(self, token: str) -> float:
         """Occurrences per word."""

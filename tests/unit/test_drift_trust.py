@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from testpaths import CORPORA
 
+from inkmod.style import analyses as an
 from inkmod.style import drift as dr
 from inkmod.style import features as ft
 from inkmod.style.profile import StyleProfile
@@ -92,7 +93,7 @@ def test_a_label_repeated_in_one_document_is_not_a_common_phrase() -> None:
     profile.add_document("post", post)
     for i, text in enumerate(others):
         profile.add_document(f"o{i}", text)
-    phrases = [p for p, _ in ft.common_phrases(profile.totals)]
+    phrases = [p for p, _ in an.common_phrases(profile.totals)]
     assert not any("to use it provides" in p for p in phrases), phrases
     assert "use it provides" not in " | ".join(profile.summary()["common_phrases"])
 
@@ -106,9 +107,9 @@ def test_phrases_count_documents_not_repeats() -> None:
     profile = StyleProfile("p")
     for i, text in enumerate(docs):
         profile.add_document(f"d{i}", text)
-    assert dict(ft.common_phrases(profile.totals))["here's the thing"] == 2
+    assert dict(an.common_phrases(profile.totals))["here's the thing"] == 2
     profile.remove_document("d1")
-    assert "here's the thing" not in dict(ft.common_phrases(profile.totals))
+    assert "here's the thing" not in dict(an.common_phrases(profile.totals))
 
 
 def test_reasons_read_as_words(blogger: StyleProfile) -> None:

@@ -1,5 +1,6 @@
 """The analyses on small hand-checked texts."""
 
+from inkmod.style import analyses as an
 from inkmod.style import features as ft
 from inkmod.style.tokens import parse_paragraph
 
@@ -27,7 +28,7 @@ def test_counts() -> None:
 
 
 def test_sentence_patterns() -> None:
-    sp = ft.sentence_patterns(stats())
+    sp = an.sentence_patterns(stats())
     assert sp["mean_length"] == 24 / 5
     assert sp["question_rate"] == 0.2
     assert sp["passive_rate"] == 2 / 5  # "was written", "were reviewed"
@@ -36,7 +37,7 @@ def test_sentence_patterns() -> None:
 
 
 def test_paragraph_structure_counts_transitions() -> None:
-    ps = ft.paragraph_structure(stats())
+    ps = an.paragraph_structure(stats())
     assert ps["mean_sentences"] == 2.5
     assert ps["transition_rate"] == 1 / 5  # "However"
     assert ps["multi_sentence_share"] == 1.0
@@ -48,14 +49,14 @@ def test_tone_markers() -> None:
     assert counts["casual"] >= 2  # honestly, bit
     assert counts["professional"] == 1  # team
     assert counts["first_person"] == 1
-    tone = ft.tone_markers(stats())
+    tone = an.tone_markers(stats())
     assert tone["dominant"] == "casual"
 
 
 def test_vocabulary_and_mattr() -> None:
     words = " ".join(f"w{chr(97 + i % 10)}x" for i in range(100))
     s = ft.document_stats([parse_paragraph(words + ".")])
-    v = ft.vocabulary(s)
+    v = an.vocabulary(s)
     assert v["vocabulary_size"] == 10
     assert v["type_token_ratio"] == 0.1
     assert v["mattr"] == 10 / 50  # two windows of 50 words, 10 types each
@@ -67,20 +68,20 @@ def test_common_phrases_skip_pure_function_words() -> None:
     s = ft.DocumentStats()
     for _ in range(2):
         s.add(ft.document_stats([parse_paragraph(doc)]))
-    phrases = dict(ft.common_phrases(s))
+    phrases = dict(an.common_phrases(s))
     assert phrases["here's the thing"] == 2
     assert "of the" not in phrases
 
 
 def test_char_ngrams_count_word_boundaries() -> None:
     s = ft.document_stats([parse_paragraph("the the cat.")])
-    grams = dict(ft.char_ngrams(s, n=3))
+    grams = dict(an.char_ngrams(s, n=3))
     assert grams[" th"] == 2 and grams["he "] == 2 and grams["cat"] == 1
 
 
 def test_punctuation_per_thousand_words() -> None:
     s = ft.document_stats([parse_paragraph("a; b; c; d.")])
-    assert ft.punctuation(s)[";"] == 750.0
+    assert an.punctuation(s)[";"] == 750.0
 
 
 def test_stats_add_subtract_roundtrip() -> None:
