@@ -183,6 +183,7 @@ OPTION_TYPES: dict[str, OptionType] = {
     "allow_download": bool,
     "use_half_precision": bool,
     "send_top_k": bool,
+    "batched_samples": bool,
     "base_url": str,
     "model": str,
     "api_key": str,
@@ -284,6 +285,65 @@ class StopMatcher:
             return ""
         self.text += out
         return out
+
+
+SampleTokenCallback = Callable[[int, str], None]
+"""Streams a piece of text of sample ``index`` (several samples may stream interleaved)."""
+
+
+@runtime_checkable
+class BatchedSampling(Protocol):
+    """A backend that can decode several samples of one prompt together (llama.cpp)."""
+
+    def generate_samples(
+        self,
+        prompt: Prompt,
+        configs: Sequence[GenerationConfig],
+        *,
+        on_token: SampleTokenCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[GenerationResult]: ...
+
+
+def generate_samples(
+    backend: Backend,
+    prompt: Prompt,
+    configs: Sequence[GenerationConfig],
+    *,
+    on_token: SampleTokenCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> list[GenerationResult]:
+    """One sample per config of the same prompt: together where the backend can, else in turn.
+
+    Why one function: best-of-k callers (the rewrite) need not know which backends batch. A
+    batched sample's ``seconds`` runs from the start of the batch to the end of that sample, so
+    batched samples' times overlap; a caller that wants the time it waited measures it itself.
+    A cancelled sample ends the samples.
+    """
+    if isinstance(backend, BatchedSampling):
+        return backend.generate_samples(prompt, configs, on_token=on_token, cancel=cancel)
+    return samples_in_turn(backend, prompt, configs, on_token=on_token, cancel=cancel)
+
+
+def samples_in_turn(
+    backend: Backend,
+    prompt: Prompt,
+    configs: Sequence[GenerationConfig],
+    *,
+    on_token: SampleTokenCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> list[GenerationResult]:
+    """One sample per config, one after another (what a backend that cannot batch does)."""
+    results: list[GenerationResult] = []
+    for index, config in enumerate(configs):
+        if cancel is not None and cancel.is_set():
+            break
+        callback = (lambda piece, i=index: on_token(i, piece)) if on_token else None
+        result = backend.generate(prompt, config, on_token=callback, cancel=cancel)
+        results.append(result)
+        if result.finish_reason == "cancelled":
+            break
+    return results
 
 
 class LocalGeneration(abc.ABC):

@@ -14,10 +14,11 @@ shared prefix as ``GenerationResult.reused_prefix_tokens``.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inkmod.cores import usable_cores
 
@@ -28,16 +29,29 @@ from .base import (
     GenerationResult,
     LocalGeneration,
     Prompt,
+    SampleTokenCallback,
     Stopwatch,
     TokenCallback,
     check_options,
     messages_as_text,
+    samples_in_turn,
 )
 from .errors import CorruptModelFileError, GenerationError, MissingExtraError
 from .gguf_files import GGUFMetadata, read_gguf_metadata
 from .native_output import capture_native_output, load_failure_detail
 
-OPTIONS = ("context_length", "threads", "gpu_layers", "seed", "batch_size", "lora_path")
+if TYPE_CHECKING:
+    from .llama_parallel import ParallelDecoder
+
+OPTIONS = (
+    "context_length",
+    "threads",
+    "gpu_layers",
+    "seed",
+    "batch_size",
+    "lora_path",
+    "batched_samples",
+)
 
 
 def default_threads() -> int:
@@ -74,12 +88,16 @@ class LlamaCppBackend(LocalGeneration):
         # A llama.cpp GGUF LoRA applied on load (the writer's personal adapter, issue 10).
         lora = options.get("lora_path")
         self.lora_path: Path | None = Path(lora) if lora else None
+        # Best-of-k samples as parallel sequences of one batch (see generate_samples); off, they
+        # are decoded in turn and no second context is made (for the lowest memory).
+        self.batched_samples = bool(options.get("batched_samples", True))
         self._llm: Any = None
         self._meta: GGUFMetadata | None = None
         self._load_seconds: float | None = None
         self._lock = threading.RLock()
         self._formatter: Any = None
         self._evals: list[int] | None = None
+        self._parallel: ParallelDecoder | None = None  # made on the first batched request
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -132,6 +150,9 @@ class LlamaCppBackend(LocalGeneration):
 
     def close(self) -> None:
         with self._lock:
+            parallel, self._parallel = self._parallel, None
+            if parallel is not None:
+                parallel.close()
             llm, self._llm = self._llm, None
             if llm is not None and hasattr(llm, "close"):
                 llm.close()
@@ -256,6 +277,62 @@ class LlamaCppBackend(LocalGeneration):
             reused_prefix_tokens=reused,
         )
 
+    def generate_samples(
+        self,
+        prompt: Prompt,
+        configs: Sequence[GenerationConfig],
+        *,
+        on_token: SampleTokenCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[GenerationResult]:
+        """Several samples of one prompt, decoded as parallel sequences of one batch.
+
+        Falls back to one sample after another when there is one config or when the prompt and
+        all the answers would not fit the context together (see :mod:`.llama_parallel`).
+        """
+        self.load()
+        with self._lock:
+            tokens, template_stops = self._prompt_tokens(prompt)
+            if template_stops:
+                configs = [
+                    dataclasses.replace(c, stop=tuple(c.stop) + tuple(template_stops))
+                    for c in configs
+                ]
+            batched = self.batched_samples and len(configs) > 1
+            decoder = self._parallel_decoder() if batched else None
+            if decoder is None or not decoder.fits(len(tokens), configs):
+                return samples_in_turn(self, prompt, configs, on_token=on_token, cancel=cancel)
+            with capture_native_output("llama_cpp") as captured:
+                samples, reused = decoder.generate(
+                    tokens, configs, on_token=on_token, cancel=cancel, released=captured.released
+                )
+            return [
+                GenerationResult(
+                    text=s.text,
+                    prompt_tokens=len(tokens),
+                    completion_tokens=s.tokens,
+                    seconds=s.seconds,
+                    finish_reason=s.finish_reason,
+                    reused_prefix_tokens=reused,
+                )
+                for s in samples
+            ]
+
+    def _parallel_decoder(self) -> ParallelDecoder:
+        """The batched-sampling context, made once per loaded model (None if it cannot be)."""
+        if self._parallel is None:
+            from .llama_parallel import ParallelDecoder
+
+            with capture_native_output("llama_cpp"):
+                self._parallel = ParallelDecoder(
+                    self._llm,
+                    context_length=self.context_length,
+                    threads=self.threads,
+                    batch_size=self.batch_size,
+                    lora_path=self.lora_path,
+                )
+        return self._parallel
+
     # -- tokens and info ---------------------------------------------------------------------
 
     def tokenize(self, text: str) -> list[int]:
@@ -283,6 +360,7 @@ class LlamaCppBackend(LocalGeneration):
                 "seed": self.seed,
                 "batch_size": self.batch_size,
                 "lora_path": str(self.lora_path) if self.lora_path else None,
+                "batched_samples": self.batched_samples,
                 "architecture": meta.architecture,
                 "trained_context_length": meta.context_length,
                 "file_size": meta.file_size,

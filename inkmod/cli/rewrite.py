@@ -58,11 +58,12 @@ def rewrite(
         model.load()
 
     def on_token(index: int, piece: str) -> None:
-        if stream:
+        # The candidates are sampled together, their tokens interleaved: show the first one's.
+        if stream and index == 0:
             err.print(piece, end="", style="dim", highlight=False, markup=False)
 
     def on_candidate(index: int, candidate: Candidate) -> None:
-        if stream:
+        if stream and index == 0:
             err.print()
         drift = "—" if candidate.drift is None else f"{candidate.drift:.2f}"
         err.print(

@@ -62,6 +62,17 @@ def _greedy(model: Path, prompt: str, lora: Path | None) -> str:
         backend.close()
 
 
+def _greedy_batch(model: Path, prompt: str, lora: Path) -> str:
+    backend = LlamaCppBackend(str(model), threads=2, context_length=512, lora_path=str(lora))
+    try:
+        config = GenerationConfig(max_tokens=24, temperature=0.0, top_k=1, stop=STOP, seed=0)
+        results = backend.generate_samples(prompt, [config, config])
+        assert results[0].text == results[1].text
+        return results[0].text
+    finally:
+        backend.close()
+
+
 def test_cancel_resume_export_and_llama_cpp_uses_the_adapter(base: BaseModel, samples: Path):
     """Cancel keeps a checkpoint, the next run resumes it, and llama.cpp output changes."""
     cancel = threading.Event()
@@ -106,6 +117,10 @@ def test_cancel_resume_export_and_llama_cpp_uses_the_adapter(base: BaseModel, sa
     plain = _greedy(model, prompt, None)
     adapted = _greedy(model, prompt, second.adapter)
     assert adapted != plain, (plain, adapted)
+    # Best-of-k candidates are decoded in a second llama.cpp context: it applies the adapter too.
+    batched = _greedy_batch(model, prompt, second.adapter)
+    assert batched.split()[:6] == adapted.split()[:6], (batched, adapted)
+    assert batched != plain, (plain, batched)
 
 
 def test_exported_adapter_matches_transformers_logits(base: BaseModel, tmp_path: Path):
