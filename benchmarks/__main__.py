@@ -16,6 +16,7 @@ SECTIONS = {
     "rewrite": "benchmarks.bench_rewrite",
     "daemon": "benchmarks.bench_daemon",
     "lsp": "benchmarks.bench_lsp",
+    "markup": "benchmarks.bench_markup",
 }
 
 
