@@ -17,6 +17,7 @@ SECTIONS = {
     "daemon": "benchmarks.bench_daemon",
     "lsp": "benchmarks.bench_lsp",
     "markup": "benchmarks.bench_markup",
+    "markup-libs": "benchmarks.bench_markup_libs",
 }
 
 
