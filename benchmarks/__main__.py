@@ -16,6 +16,8 @@ SECTIONS = {
     "rewrite": "benchmarks.bench_rewrite",
     "daemon": "benchmarks.bench_daemon",
     "lsp": "benchmarks.bench_lsp",
+    "markup": "benchmarks.bench_markup",
+    "markup-libs": "benchmarks.bench_markup_libs",
 }
 
 

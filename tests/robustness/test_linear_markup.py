@@ -26,6 +26,11 @@ SHAPES: dict[str, tuple[Format, Callable[[int], str]]] = {
     "markdown-emphasis": ("markdown", lambda n: "word *a _b " * n),
     "markdown-backticks": ("markdown", lambda n: "`` ` x " * n),
     "markdown-brackets": ("markdown", lambda n: "[a](b " * n + "\n\n" + "![" * n),
+    # an unterminated comment, processing instruction or declaration, typed many times: each
+    # used to be searched for its terminator to the end of the paragraph
+    "markdown-open-html": ("markdown", lambda n: "x <!-- y <? z <!A " * n),
+    "markdown-link-titles": ("markdown", lambda n: '[a](b "t [c](<d ' * n),
+    "markdown-nested-brackets": ("markdown", lambda n: "[" * n + "x" + "](u)" * n),
     "markdown-list-nesting": (
         "markdown",
         lambda n: "".join(f"{'  ' * (i % 8)}- item\n" for i in range(n)),

@@ -301,6 +301,102 @@ def test_markdown_reference_definitions_are_skipped_and_footnotes_are_blocks() -
     ]
 
 
+# Block structures the hand-written parser got wrong by CommonMark 0.31.2 (spec example numbers):
+# each case failed before markdown-it-py took over the block structure.
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # 93: a lazy continuation line cannot be a setext underline
+        ("> foo\nbar\n===\n", [("quote", "foo bar ===")]),
+        # 196: a reference definition's title may span lines; it is not prose
+        ("[foo]: /url '\ntitle\nline1\nline2\n'\n\n[foo]\n", [("paragraph", "foo")]),
+        # 217: ... nor is a title on the line after the destination
+        (
+            '[foo]: /foo-url "foo"\n[bar]: /bar-url\n  "bar"\n[baz]: /baz-url\n\n'
+            "[foo],\n[bar],\n[baz]\n",
+            [("paragraph", "foo, bar, baz")],
+        ),
+        # 209: text after the title makes it no definition, so it is prose the author wrote
+        ('[foo]: /url "title" ok\n', [("paragraph", '[foo]: /url "title" ok')]),
+        # 237: a fence opened in a quote ends with the quote
+        ("> ```\nfoo\n```\n", [("paragraph", "foo")]),
+        # 238: an indented "- bar" after a quoted paragraph is its lazy continuation
+        ("> foo\n    - bar\n", [("quote", "foo - bar")]),
+        # 280: a list item starts with at most one blank line
+        ("-\n\n  foo\n", [("paragraph", "foo")]),
+        # 312: "    - e" is too far indented to be an item: a continuation of "d"
+        ("- a\n - b\n  - c\n   - d\n    - e\n", [("list", "a b c d - e")]),
+    ],
+)
+def test_markdown_block_structure_follows_commonmark(
+    source: str, expected: list[tuple[str, str]]
+) -> None:
+    assert extract(source, "markdown") == expected
+
+
+# Inline constructs the hand-written parser got wrong by CommonMark 0.31.2 (spec example numbers):
+# each case failed before links followed markdown-it-py's link rule.
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # 488, 508: a destination has no spaces, a title no unescaped quotes: not links
+        ("[link](/my uri)", "[link](/my uri)"),
+        ('[link](/url "title "and" title")', '[link](/url "title "and" title")'),
+        # 499: balanced parentheses inside <...> are fine
+        ("[link](<foo(and(bar)>)", "link"),
+        # 518: a link cannot contain a link: the outer brackets are text
+        ("[foo [bar](/uri)](/uri)", "[foo bar](/uri)"),
+        # 524, 526: raw HTML and autolinks bind tighter than link brackets
+        ('[foo <bar attr="](baz)">', "[foo"),
+        ("[foo<https://example.com/?search=](uri)>", "[foo"),
+        # 568, 569: an inline link that fails falls back to a shortcut reference; a full
+        # reference needs its label defined
+        ("[foo](not a link)\n\n[foo]: /url1", "foo(not a link)"),
+        ("[foo][bar][baz]\n\n[baz]: /url", "[foo]bar"),
+        # 338: a backslash is literal inside a code span, so it does not stop the span closing
+        ("`foo\\`bar`", "bar`"),
+        # 626: <!--> is a whole comment in 0.31
+        ("foo <!--> foo -->", "foo foo -->"),
+        # not from the spec: an empty link is still a link, so the outer brackets are text
+        ("[a [](u) b](v)", "[a b](v)"),
+    ],
+)
+def test_markdown_inline_links_and_html_follow_commonmark(source: str, expected: str) -> None:
+    assert texts(source, "markdown")[:1] == [expected]
+
+
+# A footnote reference as mdit-py-plugins reads one: a label after "^", no spaces in it.
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("x [^] y", "x [^] y"),
+        ("see [^ a] and [^1].", "see [^ a] and ."),
+    ],
+)
+def test_markdown_footnote_reference_needs_a_label(source: str, expected: str) -> None:
+    assert texts(source, "markdown")[:1] == [expected]
+
+
+def test_markdown_unreferenced_footnote_is_still_prose_in_place() -> None:
+    source = "[^draft]: A note being written.\n\nText.\n\n[^1]: Used.\n\nMore[^1].\n"
+    assert extract(source, "markdown") == [
+        ("paragraph", "A note being written."),
+        ("paragraph", "Text."),
+        ("paragraph", "Used."),
+        ("paragraph", "More."),
+    ]
+
+
+def test_markdown_offsets_in_nested_containers_with_tabs_and_crlf() -> None:
+    source = "> - item\t*one*\r\n>   continued\r\n>\r\n>\t> deep **quote**\r\n\r\n#\tHead #\r\n"
+    # extract() checks that every character maps back to itself in the source; the tab after
+    # ">" reaches column 4, inside the item, so the inner quote belongs to the quoted list
+    assert extract(source, "markdown") == [
+        ("quote", "item one continued deep quote"),
+        ("heading", "Head"),
+    ]
+
+
 def test_markdown_crlf() -> None:
     source = "# Title\r\n\r\nLine one\r\nline *two*.\r\n\r\n- a\r\n- b\r\n"
     blocks = markup._extract_strict(source, "markdown")

@@ -1,88 +1,114 @@
-"""Markdown: a small, total approximation of CommonMark (blocks, then inline markup)."""
+"""Markdown: block structure from markdown-it-py, inline markup by hand, offsets exact throughout.
+
+Why markdown-it-py for blocks: it implements CommonMark 0.31.2 (it renders the spec's examples
+as the spec expects; ``python -m benchmarks markup`` checks and prints this), where the earlier
+hand-written block parser disagreed with the spec on lazy continuations, link reference
+definitions and list indentation. GFM tables come from its ``table`` rule, footnote definitions
+from ``mdit-py-plugins``' footnote plugin and YAML front matter from its front matter plugin.
+
+How offsets stay exact: block tokens carry ``map``, their line range, and the content of a
+paragraph or heading is its lines with the container prefixes (``>``, list indentation) removed
+and the ends stripped. Each content line is therefore the tail of its source line (a heading's
+text lies after its ``#`` run), which gives its exact source range here; the range is checked
+against the source and, if it ever does not match, the line's text is searched for instead.
+Lines are counted as markdown-it-py counts them (it turns ``\\r\\n`` and ``\\r`` into ``\\n``
+and NUL into U+FFFD, neither of which moves a line), so CRLF documents map exactly.
+
+What stays hand-written, and why:
+
+* inline markup (:mod:`.markdown_inline`): markdown-it-py's inline tokens carry no positions;
+  the core ``inline`` rule is disabled, so the library parses blocks only;
+* front matter guard and TOML: the plugin takes any first line of dashes for an opener and knows
+  no ``+++`` (TOML); a document may start with a thematic break and prose, so front matter
+  needs a second line that looks like a key (``title: x``, ``title = "x"``, ``[table]``, ``#``),
+  and ``+++`` front matter is a small rule of its own in the plugin's style;
+* task list markers (``[x]`` at the start of an item) are removed here: the tasklists plugin
+  rewrites inline tokens, which are not parsed.
+
+Limits: nesting deeper than :data:`_MAX_NESTING` token levels (about 30 nested lists or 60
+quotes) is dropped by markdown-it-py, which stops descending there rather than recursing
+without bound.
+"""
 
 from __future__ import annotations
 
-import html
 import re
-import unicodedata
+from typing import Any
 
-from .core import (
-    _ASCII_PUNCT,
-    _MAX_DEPTH,
-    _MAX_OPENER_SEARCH,
-    ProseBlock,
-    _blank,
-    _Builder,
-    _content_start,
-    _flatten,
-    _indent,
-    _Op,
-    _Raw,
-    _Seg,
-    _split_lines,
-    _strip_cols,
-    _Virtual,
-)
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+from mdit_py_plugins.front_matter.index import _front_matter_rule
 
-_MD_ATX = re.compile(r"#{1,6}(?=[ \t]|$)")
-_MD_FENCE = re.compile(r"`{3,}|~{3,}")
-_MD_SETEXT = re.compile(r"(?:=+|-+)[ \t]*$")
-_MD_HR = re.compile(r"([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_MD_ITEM = re.compile(r"(?:[-+*]|(\d{1,9})[.)])(?=[ \t]|$)")
-_MD_REFDEF = re.compile(r"\[((?:[^\\\[\]]|\\.){1,999})\]:")
-_MD_TABLE_DELIM = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
+from .core import ProseBlock, _Builder, _content_start, _rstrip_end, _Seg, _split_lines, _Virtual
+from .markdown_inline import _MdInline
+
 _MD_FRONT_MATTER_KEY = re.compile(r"[ \t]*(?:#|\[|[^\s:=][^:=]*[:=])")
 _MD_TASK = re.compile(r"\[[ xX]\](?=[ \t]|$)")
-_TAG_NAME = r"[A-Za-z][A-Za-z0-9-]*"
-_ATTRIBUTE = r"(?:\s+[A-Za-z_:][A-Za-z0-9_.:-]*(?:\s*=\s*(?:[^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)"
-_OPEN_TAG = rf"<{_TAG_NAME}{_ATTRIBUTE}*\s*/?>"
-_CLOSE_TAG = rf"</{_TAG_NAME}\s*>"
-_MD_HTML_1 = re.compile(r"<(?:script|pre|style|textarea)(?=[ \t>]|$)", re.IGNORECASE)
-_MD_HTML_4 = re.compile(r"<![A-Za-z]")
-_MD_HTML_6 = re.compile(
-    r"</?(?:address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|dd|"
-    r"details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|frameset|"
-    r"h[1-6]|head|header|hr|html|iframe|legend|li|link|main|menu|menuitem|nav|noframes|ol|"
-    r"optgroup|option|p|param|search|section|summary|table|tbody|td|tfoot|th|thead|title|tr|"
-    r"track|ul)(?=[ \t>]|/>|$)",
-    re.IGNORECASE,
-)
-_MD_HTML_7 = re.compile(rf"(?:{_OPEN_TAG}|{_CLOSE_TAG})[ \t]*$")
-_MD_HTML_END: dict[int, re.Pattern[str]] = {
-    1: re.compile(r"</(?:script|pre|style|textarea)>", re.IGNORECASE),
-    2: re.compile(r"-->"),
-    3: re.compile(r"\?>"),
-    4: re.compile(r">"),
-    5: re.compile(r"\]\]>"),
+_MD_ATX_RUN = re.compile(r"[ \t]*#{1,6}")
+_MAX_NESTING = 64
+_LISTS = ("bullet_list_open", "ordered_list_open")
+_CONTAINERS = {
+    "blockquote_open": "quote",
+    "bullet_list_open": "list",
+    "ordered_list_open": "list",
+    "list_item_open": "item",
+    "footnote_reference_open": "footnote",
+    "table_open": "table",
 }
-_MD_SPECIAL = re.compile(r"[\\`*_~\[!<&]")
-_MD_SIMPLE_EMPHASIS = re.compile(r"(\*{1,2})(?=[^\s*])([^\\`*_~\[!<&]*?[^\s\\`*_~\[!<&])\1(?!\*)")
-_MD_INLINE_HTML = re.compile(
-    r"<!--[\s\S]*?-->"
-    r"|<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>"
-    r"|<[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*>"
-    r"|(?P<br><[bB][rR]\s*/?>)"
-    rf"|{_OPEN_TAG}|{_CLOSE_TAG}"
-    r"|<\?[\s\S]*?\?>|<!\[CDATA\[[\s\S]*?\]\]>|<![A-Za-z][^>]*>"
-)
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-# Single character classes: the regex engine scans for those far faster than for alternations.
-_MD_TICK_TOKEN = re.compile(r"[\\`]")
-_MD_TICKS = re.compile(r"`+")
-_MD_BRACKET_TOKEN = re.compile(r"[\\`\[\]()]")
 
 
-def _norm_label(label: str) -> str:
-    return " ".join(label.split()).casefold()
+def _line(state: StateBlock, line: int) -> str:
+    return state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]].rstrip()
 
 
-def _is_punct(ch: str) -> bool:
-    return ch in _ASCII_PUNCT or (ch > "\x7f" and unicodedata.category(ch)[0] in "PS")
+def _yaml_front_matter(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """The plugin's rule, for a first line of exactly ``---`` followed by a key."""
+    if start != 0 or end < 2 or _line(state, 0) != "---":
+        return False
+    if not _MD_FRONT_MATTER_KEY.match(state.src, state.bMarks[1], state.eMarks[1]):
+        return False
+    return _front_matter_rule(state, start, end, silent)
+
+
+def _toml_front_matter(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """``+++`` ... ``+++`` at the top, with a key on the second line (the plugin has no TOML)."""
+    if start != 0 or end < 2 or _line(state, 0) != "+++":
+        return False
+    if not _MD_FRONT_MATTER_KEY.match(state.src, state.bMarks[1], state.eMarks[1]):
+        return False
+    close = next((k for k in range(1, end) if _line(state, k) == "+++"), -1)
+    if close < 0:
+        return False
+    if not silent:
+        token = state.push("front_matter", "", 0)
+        token.hidden = True
+        token.map = [0, close + 1]
+    state.line = close + 1
+    return True
+
+
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"maxNesting": _MAX_NESTING})
+    md.enable("table")
+    md.use(front_matter_plugin)
+    md.block.ruler.at("front_matter", _yaml_front_matter, {"alt": []})
+    md.block.ruler.before("front_matter", "toml_front_matter", _toml_front_matter, {"alt": []})
+    # Definitions stay where they are written: the tail rule would move them to the end and drop
+    # those no reference points to yet (a footnote being typed is still prose).
+    md.use(footnote_plugin, inline=False, move_to_end=False)
+    md.core.ruler.disable(["inline", "footnote_tail"], ignoreInvalid=True)
+    return md
+
+
+_MD = _parser()
 
 
 class _Markdown:
-    """Block structure of Markdown (CommonMark plus GFM tables, task lists and footnotes)."""
+    """Prose blocks of one Markdown document (CommonMark plus GFM tables, task lists, footnotes
+    and front matter)."""
 
     def __init__(self, src: str) -> None:
         self.src = src
@@ -90,10 +116,14 @@ class _Markdown:
 
     def extract(self) -> list[ProseBlock]:
         src = self.src
-        lines = _split_lines(src, _content_start(src))
-        raw = self.blocks(lines[self._front_matter(lines) :], 0)
+        start = _content_start(src)
+        self.lines = _split_lines(src, start)
+        self.norm = src.replace("\0", "\ufffd") if "\0" in src else src
+        env: dict[str, Any] = {}
+        tokens = _MD.parse(src[start:], env)
+        self.refs = set(env.get("references", ()))
         out: list[ProseBlock] = []
-        for kind, groups in raw:
+        for kind, groups in self._units(tokens):
             builder = _Builder()
             prev_end = -1
             for segs in groups:
@@ -109,619 +139,79 @@ class _Markdown:
                 out.append(block)
         return out
 
-    def _front_matter(self, lines: list[_Seg]) -> int:
-        """Number of lines of YAML (``---``) or TOML (``+++``) front matter at the top.
-
-        The line after the opener must look like a key (``title: x``, ``title = "x"``, ``[table]``
-        or a ``#`` comment), so that a document that merely starts with a thematic break is not
-        swallowed up to the next one.
+    def _units(self, tokens: list[Token]) -> list[tuple[str, list[list[_Seg]]]]:
+        """Blocks by InkMod's rules: a whole list is one block (the outermost list: items,
+        nested lists and quotes in it are its groups), every block inside a quote is a quote,
+        a footnote's paragraphs are paragraphs; tables, code, HTML and front matter are skipped.
         """
-        src = self.src
-        if len(lines) < 2:
-            return 0
-        s, e = lines[0]
-        first = src[s:e].rstrip()
-        if first not in ("---", "+++"):
-            return 0
-        if not _MD_FRONT_MATTER_KEY.match(src, *lines[1]):
-            return 0
-        closers = ("---", "...") if first == "---" else ("+++",)
-        for k in range(1, len(lines)):
-            s2, e2 = lines[k]
-            if src[s2:e2].rstrip() in closers:
-                return k + 1
-        return 0
-
-    # -- block helpers ---------------------------------------------------------------------------
-
-    def _fence(self, p: int, e: int) -> tuple[str, int] | None:
-        m = _MD_FENCE.match(self.src, p, e)
-        if m is None:
-            return None
-        run = m.group()
-        if run[0] == "`" and self.src.find("`", m.end(), e) >= 0:
-            return None
-        return run[0], len(run)
-
-    def _html_start(self, p: int, e: int, in_paragraph: bool) -> int | None:
-        src = self.src
-        if _MD_HTML_1.match(src, p, e):
-            return 1
-        if src.startswith("<!--", p):
-            return 2
-        if src.startswith("<?", p):
-            return 3
-        if src.startswith("<![CDATA[", p):
-            return 5
-        if _MD_HTML_4.match(src, p, e):
-            return 4
-        if _MD_HTML_6.match(src, p, e):
-            return 6
-        if not in_paragraph and _MD_HTML_7.match(src, p, e):
-            return 7
-        return None
-
-    def _interrupts(self, p: int, e: int, cols: int) -> bool:
-        """Does this (non-blank) line start a block, so it cannot be a lazy continuation line?"""
-        if cols >= 4:
-            return False
-        src = self.src
-        c = src[p]
-        if c == "#":
-            return _MD_ATX.match(src, p, e) is not None
-        if c in "`~":
-            return self._fence(p, e) is not None
-        if c == ">":
-            return True
-        if c in "-*_" and _MD_HR.match(src, p, e):
-            return True
-        if c in "-+*" or "0" <= c <= "9":
-            return _MD_ITEM.match(src, p, e) is not None
-        if c == "<":
-            return self._html_start(p, e, True) is not None
-        return False
-
-    def _skip_fence(self, lines: list[_Seg], i: int, ch: str, length: int) -> int:
-        src = self.src
-        n = len(lines)
-        while i < n:
-            s, e = lines[i]
-            cols, p = _indent(src, s, e)
-            i += 1
-            if cols < 4 and p < e and src[p] == ch:
-                k = p
-                while k < e and src[k] == ch:
-                    k += 1
-                if k - p >= length and _blank(src, k, e):
-                    return i
-        return i
-
-    def _skip_html(self, lines: list[_Seg], i: int, kind: int) -> int:
-        src = self.src
-        n = len(lines)
-        end_pattern = _MD_HTML_END.get(kind)
-        if end_pattern is None:
-            while i < n and not _blank(src, *lines[i]):
-                i += 1
-            return i
-        while i < n:
-            s, e = lines[i]
-            i += 1
-            if end_pattern.search(src, s, e):
-                return i
-        return i
-
-    # -- block parser ----------------------------------------------------------------------------
-
-    def blocks(self, lines: list[_Seg], depth: int) -> list[_Raw]:
-        src = self.src
-        out: list[_Raw] = []
-        para: list[_Seg] = []
-
-        def flush() -> None:
-            if para:
-                out.append(("paragraph", [para.copy()]))
-                para.clear()
-
-        if depth > _MAX_DEPTH:
-            para.extend(_flatten(src, lines))
-            flush()
-            return out
-
-        i = 0
-        n = len(lines)
-        while i < n:
-            s, e = lines[i]
-            cols, p = _indent(src, s, e)
-            if _blank(src, p, e):
-                flush()
-                i += 1
+        units: list[tuple[str, list[list[_Seg]]]] = []
+        stack: list[tuple[str, int]] = []  # (container, index of its unit or -1)
+        task_pending = False
+        leaf = ""  # the kind of leaf block being read: "paragraph", "heading" or "atx"
+        for tok in tokens:
+            if tok.nesting == 1 and tok.type in _CONTAINERS:
+                container = _CONTAINERS[tok.type]
+                unit = -1
+                if container == "list" and not any(c == "list" for c, _ in stack):
+                    quoted = bool(stack) and any(c == "quote" for c, _ in stack)
+                    units.append(("quote" if quoted else "list", []))
+                    unit = len(units) - 1
+                stack.append((container, unit))
+                task_pending = container == "item"
                 continue
-            if cols >= 4:
-                if para:  # an indented line cannot interrupt a paragraph: lazy continuation
-                    para.append((p, e))
-                    i += 1
-                    continue
-                i += 1  # indented code block
-                while i < n:
-                    c2, p2 = _indent(src, *lines[i])
-                    if c2 < 4 and not _blank(src, p2, lines[i][1]):
-                        break
-                    i += 1
+            if tok.nesting == -1 and tok.type.replace("_close", "_open") in _CONTAINERS:
+                if stack:
+                    stack.pop()
                 continue
-            c = src[p]
-            if para and c in "=-" and _MD_SETEXT.match(src, p, e):
-                out.append(("heading", [para.copy()]))
-                para.clear()
-                i += 1
+            if tok.type == "heading_open":
+                leaf = "atx" if tok.markup.startswith("#") else "heading"
+            elif tok.type == "paragraph_open":
+                leaf = "paragraph"
+            if tok.type != "inline" or tok.map is None:
+                if tok.type not in ("paragraph_open", "heading_open"):
+                    task_pending = False
                 continue
-            if c == "#":
-                m = _MD_ATX.match(src, p, e)
+            if any(c == "table" for c, _ in stack):
+                continue
+            segs = self._segments(tok.content, tok.map[0], leaf == "atx")
+            if task_pending and segs:
+                s, e = segs[0]
+                m = _MD_TASK.match(self.src, s, e)
                 if m is not None:
-                    flush()
-                    out.append(("heading", [[self._atx_content(m.end(), e)]]))
-                    i += 1
-                    continue
-            if c in "`~":
-                fence = self._fence(p, e)
-                if fence is not None:
-                    flush()
-                    i = self._skip_fence(lines, i + 1, fence[0], fence[1])
-                    continue
-            if c == ">":
-                flush()
-                i = max(i + 1, self._quote(lines, i, depth, out))  # always make progress
-                continue
-            if c in "-*_" and _MD_HR.match(src, p, e):
-                flush()
-                i += 1
-                continue
-            if c in "-+*" or "0" <= c <= "9":
-                m = _MD_ITEM.match(src, p, e)
-                if m is not None and (
-                    not para
-                    or (not _blank(src, m.end(), e) and m.group(1) in (None, "1", "01", "001"))
-                ):
-                    flush()
-                    i = max(i + 1, self._list(lines, i, depth, out))  # always make progress
-                    continue
-            if c == "<":
-                html_kind = self._html_start(p, e, bool(para))
-                if html_kind is not None:
-                    flush()
-                    i = max(i + 1, self._skip_html(lines, i, html_kind))  # always make progress
-                    continue
-            if c == "[" and not para:
-                m = _MD_REFDEF.match(src, p, e)
-                if m is not None:
-                    label = m.group(1)
-                    if label.startswith("^"):  # footnote definition: its text is prose
-                        para.append((m.end(), e))
-                    else:
-                        self.refs.add(_norm_label(label))
-                    i += 1
-                    continue
-            if i + 1 < n and src.find("|", p, e) >= 0:
-                s2, e2 = lines[i + 1]
-                c2, p2 = _indent(src, s2, e2)
-                if (
-                    c2 < 4
-                    and src.find("|", p2, e2) >= 0
-                    and src.find("-", p2, e2) >= 0
-                    and _MD_TABLE_DELIM.match(src, p2, e2)
-                ):
-                    flush()
-                    i += 2
-                    while i < n:
-                        s3, e3 = lines[i]
-                        c3, p3 = _indent(src, s3, e3)
-                        if _blank(src, p3, e3) or self._interrupts(p3, e3, c3):
-                            break
-                        i += 1
-                    continue
-            para.append((p, e))
-            i += 1
-        flush()
-        return out
-
-    def _atx_content(self, start: int, e: int) -> _Seg:
-        src = self.src
-        p = start
-        while p < e and src[p] in " \t":
-            p += 1
-        q = e
-        while q > p and src[q - 1] in " \t":
-            q -= 1
-        k = q
-        while k > p and src[k - 1] == "#":
-            k -= 1
-        if k < q and (k == p or src[k - 1] in " \t"):
-            q = k
-            while q > p and src[q - 1] in " \t":
-                q -= 1
-        return p, q
-
-    def _quote(self, lines: list[_Seg], i: int, depth: int, out: list[_Raw]) -> int:
-        src = self.src
-        n = len(lines)
-        inner: list[_Seg] = []
-        prev_text = False
-        while i < n:
-            s, e = lines[i]
-            cols, p = _indent(src, s, e)
-            blank = _blank(src, p, e)
-            if not blank and cols < 4 and src[p] == ">":
-                q = p + 1
-                if q < e and src[q] in " \t":
-                    q += 1
-                inner.append((q, e))
-                prev_text = not _blank(src, _indent(src, q, e)[1], e)
-                i += 1
-            elif not blank and prev_text and not self._interrupts(p, e, cols):
-                inner.append((p, e))  # lazy continuation of a quoted paragraph
-                i += 1
+                    segs[0] = (m.end(), e)
+            task_pending = False
+            list_unit = next((u for c, u in stack if c == "list"), -1)
+            if list_unit >= 0:
+                units[list_unit][1].append(segs)
             else:
-                break
-        for _kind, groups in self.blocks(inner, depth + 1):
-            out.append(("quote", groups))
-        return i
+                quoted = any(c == "quote" for c, _ in stack)
+                own = "paragraph" if leaf == "paragraph" else "heading"
+                units.append(("quote" if quoted else own, [segs]))
+        return units
 
-    def _list(self, lines: list[_Seg], i: int, depth: int, out: list[_Raw]) -> int:
-        """One block for a whole contiguous list: items are parsed recursively and merged."""
-        src = self.src
-        n = len(lines)
-        groups: list[list[_Seg]] = []
-        groups_started = False
-        list_marker = ""
-        while i < n:
-            s, e = lines[i]
-            cols, p = _indent(src, s, e)
-            m = _MD_ITEM.match(src, p, e) if cols < 4 else None
-            if m is None or _MD_HR.match(src, p, e):
+    def _segments(self, content: str, first: int, atx: bool) -> list[_Seg]:
+        """Exact source ranges of an inline token's content lines (see the module docstring)."""
+        src, norm, lines = self.src, self.norm, self.lines
+        parts = content.split("\n")
+        segs: list[_Seg] = []
+        for j, part in enumerate(parts):
+            k = first + j
+            if k >= len(lines):
                 break
-            me = m.end()
-            marker = src[me - 1]  # bullet character, or "." / ")" after a number
-            if groups_started and marker != list_marker:
-                break
-            groups_started, list_marker = True, marker
-            spaces, q = _indent(src, me, e)
-            marker_col = cols + (me - p)
-            item: list[_Seg] = []
-            if _blank(src, q, e):
-                width = marker_col + 1
+            s, e = lines[k]
+            text = part.lstrip()
+            if not text:
+                continue
+            if atx:  # a heading's text follows its "#" run (and may end before closing #s)
+                run = _MD_ATX_RUN.match(norm, s, e)
+                found = norm.find(text, run.end() if run is not None else s, e)
+            else:  # every other content line is the tail of its source line
+                end = _rstrip_end(src, s, e) if j == len(parts) - 1 else e
+                found = end - len(text)
+                if found < s or norm[found:end] != text:
+                    found = norm.find(text, s, e)
+            if found < 0:  # not expected; keep the line rather than lose the text
+                segs.append((s + len(src[s:e]) - len(src[s:e].lstrip()), _rstrip_end(src, s, e)))
             else:
-                if spaces > 4:  # the content is an indented code block; keep it simple
-                    width = marker_col + 1
-                    q = me + 1
-                else:
-                    width = marker_col + spaces
-                task = _MD_TASK.match(src, q, e)
-                if task is not None:
-                    q = task.end()
-                item.append((q, e))
-            i += 1
-            prev_text = bool(item)
-            while i < n:
-                s, e = lines[i]
-                cols, p = _indent(src, s, e)
-                if _blank(src, p, e):
-                    item.append((e, e))
-                    prev_text = False
-                elif cols >= width:
-                    item.append((_strip_cols(src, s, e, width), e))
-                    prev_text = True
-                elif prev_text and not self._interrupts(p, e, cols):
-                    item.append((p, e))
-                else:
-                    break
-                i += 1
-            for _kind, sub in self.blocks(item, depth + 1):
-                groups.extend(sub)
-        out.append(("list", groups))
-        return i
-
-
-class _Delim:
-    """A run of ``*``, ``_`` or ``~`` that may open or close emphasis (CommonMark "delimiter")."""
-
-    __slots__ = ("can_close", "can_open", "ch", "end", "index", "left", "right", "start")
-
-    def __init__(
-        self, index: int, ch: str, start: int, end: int, can_open: bool, can_close: bool
-    ) -> None:
-        self.index = index
-        self.ch = ch
-        self.start = start
-        self.end = end
-        self.can_open = can_open
-        self.can_close = can_close
-        self.left = 0  # characters consumed from the left (as a closer)
-        self.right = 0  # characters consumed from the right (as an opener)
-
-
-def _process_emphasis(ops: list[_Op], delims: list[_Delim]) -> None:
-    """Match delimiter runs (simplified CommonMark algorithm) and drop the matched characters.
-
-    Unmatched delimiters stay in the text, so ``2 * 3`` or a stray ``_`` survive as the author typed
-    them. Potential openers wait on one stack per character; a match discards every opener between
-    the pair, and the search for an opener looks at most ``_MAX_OPENER_SEARCH`` entries down, so a
-    paragraph of thousands of delimiters stays linear.
-    """
-    stacks: dict[str, list[_Delim]] = {"*": [], "_": [], "~": []}
-    for closer in delims:
-        ch = closer.ch
-        c_len = closer.end - closer.start
-        c_rem = c_len
-        stack = stacks[ch]
-        while closer.can_close and c_rem > 0 and stack:
-            found = -1
-            o_rem = 0
-            for k in range(len(stack) - 1, max(-1, len(stack) - 1 - _MAX_OPENER_SEARCH), -1):
-                o = stack[k]
-                o_len = o.end - o.start
-                o_rem = o_len - o.left - o.right
-                if ch == "~":
-                    if o_rem != c_rem:
-                        continue
-                elif (
-                    (o.can_close or closer.can_open)
-                    and (o_len + c_len) % 3 == 0
-                    and (o_len % 3 or c_len % 3)
-                ):
-                    continue
-                found = k
-                break
-            if found < 0:
-                break
-            opener = stack[found]
-            # Strikethrough consumes whole runs; emphasis takes two (strong) or one at a time.
-            use = o_rem if ch == "~" else (2 if o_rem >= 2 and c_rem >= 2 else 1)
-            opener.right += use
-            closer.left += use
-            c_rem -= use
-            for other in stacks.values():  # delimiters inside the pair can no longer match
-                while other and other[-1].start > opener.start:
-                    other.pop()
-            if o_rem == use:
-                stack.pop()
-        if c_rem > 0 and closer.can_open:
-            stack.append(closer)
-    for d in delims:
-        ops[d.index] = (d.start + d.left, d.end - d.right, None)
-
-
-class _MdInline:
-    """Inline Markdown on one joined paragraph: code spans, links, HTML, entities, emphasis."""
-
-    def __init__(self, v: str, refs: set[str]) -> None:
-        self.v = v
-        self.refs = refs
-        self.code: dict[int, int] = {}
-        self.brackets: dict[int, int] = {}
-        self.parens: dict[int, int] = {}
-        if "`" in v:
-            self._pair_code()
-        if "[" in v:
-            self._pair_brackets()
-
-    def _pair_code(self) -> None:
-        """Pair backtick runs of equal length in one linear pass (code span start -> end)."""
-        v = self.v
-        runs: list[tuple[int, int]] = []
-        skip_to = 0
-        for m in _MD_TICK_TOKEN.finditer(v):
-            s = m.start()
-            if s < skip_to:
-                continue
-            if v[s] == "\\":
-                skip_to = s + 2
-            else:
-                run = _MD_TICKS.match(v, s)
-                end = run.end() if run is not None else s + 1
-                runs.append((s, end))
-                skip_to = end
-        nxt: list[int] = [-1] * len(runs)
-        last: dict[int, int] = {}
-        for k in range(len(runs) - 1, -1, -1):
-            length = runs[k][1] - runs[k][0]
-            nxt[k] = last.get(length, -1)
-            last[length] = k
-        k = 0
-        while k < len(runs):
-            j = nxt[k]
-            if j < 0:
-                k += 1
-                continue
-            self.code[runs[k][0]] = runs[j][1]
-            k = j + 1
-
-    def _pair_brackets(self) -> None:
-        """Match ``[ ]`` and ``( )`` with stacks, once per paragraph, so link parsing is linear."""
-        v = self.v
-        code = self.code
-        brackets = self.brackets
-        parens = self.parens
-        bstack: list[int] = []
-        pstack: list[int] = []
-        skip_to = 0
-        for m in _MD_BRACKET_TOKEN.finditer(v):
-            s = m.start()
-            if s < skip_to:
-                continue
-            t = v[s]
-            if t == "[":
-                bstack.append(s)
-            elif t == "]":
-                if bstack:
-                    brackets[bstack.pop()] = s
-            elif t == "(":
-                pstack.append(s)
-            elif t == ")":
-                if pstack:
-                    parens[pstack.pop()] = s
-            elif t == "\\":
-                skip_to = s + 2
-            else:  # a backtick run: skip a whole code span, or the literal run
-                end = code.get(s)
-                if end is None:
-                    run = _MD_TICKS.match(v, s)
-                    end = run.end() if run is not None else s + 1
-                skip_to = end
-
-    def _link(self, j: int, b: int) -> tuple[int, int, int] | None:
-        """For a ``[`` at ``j``: (end of the link, start and end of its text), or None."""
-        v = self.v
-        close = self.brackets.get(j)
-        if close is None or close >= b:
-            return None
-        ta, tb = j + 1, close
-        k = close + 1
-        if tb > ta and v[ta] == "^" and not (k < b and v[k] in "(["):
-            return k, ta, ta  # footnote reference: dropped
-        if k < b:
-            if v[k] == "(":
-                pc = self.parens.get(k)
-                if pc is not None and pc < b:
-                    return pc + 1, ta, tb
-            elif v[k] == "[":
-                c2 = self.brackets.get(k)
-                if c2 is not None and c2 < b:
-                    return c2 + 1, ta, tb
-        if _norm_label(v[ta:tb]) in self.refs:
-            return k, ta, tb
-        return None
-
-    def parse(self, a: int, b: int, depth: int) -> list[_Op]:
-        v = self.v
-        ops: list[_Op] = []
-        delims: list[_Delim] = []
-        pos = a
-        text_start = a
-        search = _MD_SPECIAL.search
-        while True:
-            m = search(v, pos, b)
-            if m is None:
-                break
-            j = m.start()
-            c = v[j]
-            if c == "\\":
-                nxt = v[j + 1] if j + 1 < b else ""
-                if nxt in _ASCII_PUNCT or nxt == "\n":
-                    if j > text_start:
-                        ops.append((text_start, j, None))
-                    text_start = j + 1  # the escaped character is copied as plain text
-                    pos = j + 2
-                else:
-                    pos = j + 1
-                continue
-            if c == "`":
-                end = self.code.get(j)
-                if end is not None and end <= b:
-                    if j > text_start:
-                        ops.append((text_start, j, None))
-                    pos = text_start = end
-                else:
-                    k = j + 1
-                    while k < b and v[k] == "`":
-                        k += 1
-                    pos = k
-                continue
-            if c == "*":
-                # Fast path for the common "*word*" / "**some words**": no other markup inside,
-                # and an opening run that cannot also close (so it cannot pair with an earlier
-                # opener). The delimiter algorithm below would pair exactly these two runs.
-                simple = _MD_SIMPLE_EMPHASIS.match(v, j, b)
-                if simple is not None:
-                    k = simple.end(1)
-                    ce = simple.end(2)
-                    prev = v[j - 1] if j > a else " "
-                    after = v[simple.end()] if simple.end() < b else " "
-                    first_p = _is_punct(v[k])
-                    prev_p = _is_punct(prev)
-                    if (prev.isspace() or (prev_p and not first_p)) and (
-                        not _is_punct(v[ce - 1]) or after.isspace() or _is_punct(after)
-                    ):
-                        if j > text_start:
-                            ops.append((text_start, j, None))
-                        ops.append((k, ce, None))
-                        pos = text_start = simple.end()
-                        continue
-            if c in "*_~":
-                k = j + 1
-                while k < b and v[k] == c:
-                    k += 1
-                if c == "~" and k - j > 2:
-                    pos = k
-                    continue
-                prev = v[j - 1] if j > a else " "
-                after = v[k] if k < b else " "
-                prev_ws = prev.isspace()
-                after_ws = after.isspace()
-                prev_p = prev in _ASCII_PUNCT or (prev > "\x7f" and _is_punct(prev))
-                after_p = after in _ASCII_PUNCT or (after > "\x7f" and _is_punct(after))
-                left = not after_ws and (not after_p or prev_ws or prev_p)
-                right = not prev_ws and (not prev_p or after_ws or after_p)
-                if c == "_":
-                    can_open = left and (not right or prev_p)
-                    can_close = right and (not left or after_p)
-                else:
-                    can_open, can_close = left, right
-                if can_open or can_close:
-                    if j > text_start:
-                        ops.append((text_start, j, None))
-                    ops.append((j, k, None))
-                    delims.append(_Delim(len(ops) - 1, c, j, k, can_open, can_close))
-                    text_start = k
-                pos = k
-                continue
-            if c == "!":
-                if j + 1 < b and v[j + 1] == "[":
-                    link = self._link(j + 1, b)
-                    if link is not None:  # images are dropped with their alt text
-                        if j > text_start:
-                            ops.append((text_start, j, None))
-                        pos = text_start = link[0]
-                        continue
-                pos = j + 1
-                continue
-            if c == "[":
-                link = self._link(j, b)
-                if link is not None:
-                    if j > text_start:
-                        ops.append((text_start, j, None))
-                    end, ta, tb = link
-                    if tb > ta:
-                        if depth < _MAX_DEPTH and search(v, ta, tb) is not None:
-                            ops.extend(self.parse(ta, tb, depth + 1))
-                        else:
-                            ops.append((ta, tb, None))
-                    pos = text_start = end
-                    continue
-                pos = j + 1
-                continue
-            if c == "<":
-                hm = _MD_INLINE_HTML.match(v, j, b)
-                if hm is not None:
-                    if j > text_start:
-                        ops.append((text_start, j, None))
-                    if hm.group("br"):
-                        ops.append((j, hm.end(), " "))
-                    pos = text_start = hm.end()
-                    continue
-                pos = j + 1
-                continue
-            em = _ENTITY.match(v, j, b)  # c == "&"
-            if em is not None:
-                value = html.unescape(em.group())
-                if value != em.group():
-                    if j > text_start:
-                        ops.append((text_start, j, None))
-                    ops.append((j, em.end(), value))
-                    pos = text_start = em.end()
-                    continue
-            pos = j + 1
-        if b > text_start:
-            ops.append((text_start, b, None))
-        if delims:
-            _process_emphasis(ops, delims)
-        return ops
+                segs.append((found, found + len(text)))
+        return segs

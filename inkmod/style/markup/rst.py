@@ -1,5 +1,20 @@
 """reStructuredText: sections, lists, field and definition lists, footnotes; explicit markup
-blocks are skipped."""
+blocks are skipped.
+
+Hand-written, because docutils (0.23.1) measurably cannot serve; ``python -m benchmarks
+markup-libs`` prints the figures. (1) No exact offsets: its Text nodes carry no position at all
+(0 of 74 in the benchmark's document) and hold transformed text (escapes turned into NUL marks);
+block nodes carry a line number only, with indentation and list markers stripped from
+``rawsource``, and 9 of 33 blocks do not map back even by line (a section title reports its
+underline's line; a table cell's text sits mid-line, so neither its line nor a suffix places it).
+So the inline parser would stay hand-written and block positions would have to be re-derived
+from the source anyway.
+(2) Not linear: unmatched inline start-strings (``*``, a backtick, ``|`` and a double backtick,
+repeated) take ~9x the time at 4x the input (2.4 KB 78 ms, 9.5 KB 690 ms; a 52 KB paragraph
+over 10 s), against ~4x here.
+(3) Slow and strict even when linear: 8-12x this module's time on a realistic document, and by
+default a line over 10,000 characters turns the whole document into an error.
+"""
 
 from __future__ import annotations
 
