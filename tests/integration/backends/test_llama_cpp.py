@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,15 +14,6 @@ pytestmark = pytest.mark.slow
 
 GREEDY = GenerationConfig(max_tokens=24, temperature=0.0)
 CHAT = [{"role": "user", "content": "Write one short sentence about autumn."}]
-
-
-@pytest.fixture(scope="module")
-def smollm2() -> Iterator[LlamaCppBackend]:
-    backend = create_backend("smollm2", context_length=2048)
-    assert isinstance(backend, LlamaCppBackend)
-    backend.load()
-    yield backend
-    backend.close()
 
 
 def test_satisfies_the_protocol(smollm2: LlamaCppBackend) -> None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 
-from inkmod.backends import GenerationConfig, create_backend
+from inkmod.backends import GenerationConfig
 from inkmod.backends.base import generate_samples, samples_in_turn
 from inkmod.backends.llama_cpp import LlamaCppBackend
 
@@ -15,15 +14,6 @@ pytestmark = pytest.mark.slow
 
 PROMPT = "The old lighthouse keeper climbed the stairs every evening, and"
 GREEDY = GenerationConfig(max_tokens=20, temperature=0.0)
-
-
-@pytest.fixture(scope="module")
-def smollm2() -> Iterator[LlamaCppBackend]:
-    backend = create_backend("smollm2", context_length=1024)
-    assert isinstance(backend, LlamaCppBackend)
-    backend.load()
-    yield backend
-    backend.close()
 
 
 def sampled(seed: int, max_tokens: int = 24, stop: tuple[str, ...] = ()) -> GenerationConfig:
@@ -100,8 +90,8 @@ def test_cancel_stops_every_sample(smollm2: LlamaCppBackend) -> None:
 
 
 def test_too_long_for_one_batch_falls_back_to_one_at_a_time(smollm2: LlamaCppBackend) -> None:
-    """Three answers of 400 tokens cannot share a 1,024-token cache: sampled in turn instead."""
-    configs = [GenerationConfig(max_tokens=400, temperature=0.0, stop=(".",))] * 3
+    """Three answers of 700 tokens cannot share a 2,048-token cache: sampled in turn instead."""
+    configs = [GenerationConfig(max_tokens=700, temperature=0.0, stop=(".",))] * 3
     decoder = smollm2._parallel_decoder()
     assert not decoder.fits(len(smollm2.tokenize(PROMPT)), configs)
     results = smollm2.generate_samples(PROMPT, configs)
