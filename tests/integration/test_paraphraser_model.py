@@ -32,18 +32,20 @@ def test_the_parts_join_into_the_pinned_file() -> None:
 def test_paraphrases_plainly_and_keeps_the_facts() -> None:
     paraphraser = get_neutraliser("paraphrase-1.5b")
     assert isinstance(paraphraser, LargerModelParaphraser)
+    # A formal sentence it restates whole (measured). A casual one it restates with synonyms
+    # ("dragged" -> "forced") is vetoed by the rewrite's faithfulness rules and kept as written.
     text = (
-        "Honestly, I wasn't going to go — but Gloria dragged me to the Tuesday market anyway, "
-        "and I came home with 11 kinds of peppers."
+        "Notwithstanding the weather, the committee elected to postpone its vote on the "
+        "Riverside library until March 3, since not a single member had perused the budget."
     )
     try:
         plain = paraphraser(text)
     finally:
         paraphraser.backend.close()
     assert plain != text
-    for fact in ("Gloria", "Tuesday", "11", "peppers"):
+    for fact in ("Riverside", "March", "3", "budget"):
         assert fact in plain, plain
-    assert paraphraser.stats.passages == 1
+    assert paraphraser.stats.passages == 1 and paraphraser.stats.whole == 1
 
 
 def test_a_rewrite_feeds_its_adapter_the_rules_not_a_second_model() -> None:
