@@ -292,31 +292,21 @@ class LlamaCppBackend(LocalGeneration):
         """
         self.load()
         with self._lock:
+            batched = self.batched_samples and len(configs) > 1
+            decoder = self._parallel_decoder() if batched else None
             tokens, template_stops = self._prompt_tokens(prompt)
+            if decoder is None or not decoder.fits(len(tokens), configs):
+                # generate() adds the template's stop strings itself.
+                return samples_in_turn(self, prompt, configs, on_token=on_token, cancel=cancel)
             if template_stops:
                 configs = [
                     dataclasses.replace(c, stop=tuple(c.stop) + tuple(template_stops))
                     for c in configs
                 ]
-            batched = self.batched_samples and len(configs) > 1
-            decoder = self._parallel_decoder() if batched else None
-            if decoder is None or not decoder.fits(len(tokens), configs):
-                return samples_in_turn(self, prompt, configs, on_token=on_token, cancel=cancel)
             with capture_native_output("llama_cpp") as captured:
-                samples, reused = decoder.generate(
+                return decoder.generate(
                     tokens, configs, on_token=on_token, cancel=cancel, released=captured.released
                 )
-            return [
-                GenerationResult(
-                    text=s.text,
-                    prompt_tokens=len(tokens),
-                    completion_tokens=s.tokens,
-                    seconds=s.seconds,
-                    finish_reason=s.finish_reason,
-                    reused_prefix_tokens=reused,
-                )
-                for s in samples
-            ]
 
     def _parallel_decoder(self) -> ParallelDecoder:
         """The batched-sampling context, made once per loaded model (None if it cannot be)."""

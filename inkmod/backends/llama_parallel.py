@@ -23,27 +23,16 @@ import ctypes
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .base import FinishReason, GenerationConfig, StopMatcher
+from .base import FinishReason, GenerationConfig, GenerationResult, StopMatcher
 from .errors import GenerationError
 
 # The most sequences one batch decodes; best-of-k asks for k = 3 by default.
 MAX_SEQUENCES = 8
 
 SampleTokenFn = Callable[[int, str], None]
-
-
-@dataclass
-class Sample:
-    """One finished sequence: its text, how many tokens it sampled, why and when it stopped."""
-
-    text: str
-    tokens: int
-    finish_reason: FinishReason
-    seconds: float
 
 
 class _Sequence:
@@ -212,8 +201,8 @@ class ParallelDecoder:
         on_token: SampleTokenFn | None = None,
         cancel: threading.Event | None = None,
         released: Callable[[], Any] | None = None,
-    ) -> tuple[list[Sample], int]:
-        """Sample one sequence per config from ``tokens``; return the samples and reused tokens.
+    ) -> list[GenerationResult]:
+        """Sample one sequence per config from ``tokens``, one result per config, in order.
 
         ``released`` gives a context manager that lifts native-output capture while a callback
         runs (see :mod:`inkmod.backends.native_output`).
@@ -246,8 +235,16 @@ class ParallelDecoder:
                 self._decode(len(live))
                 position += 1
             return [
-                Sample(q.stops.text, q.tokens, q.finish or "stop", q.seconds) for q in seqs
-            ], reused
+                GenerationResult(
+                    text=q.stops.text,
+                    prompt_tokens=len(tokens),
+                    completion_tokens=q.tokens,
+                    seconds=q.seconds,
+                    finish_reason=q.finish or "stop",
+                    reused_prefix_tokens=reused,
+                )
+                for q in seqs
+            ]
         finally:
             for q in seqs:
                 q.close()

