@@ -39,35 +39,9 @@ def test_plain_paragraph_split_joins_wrapped_lines() -> None:
 
 
 _GOLD = json.loads((Path(__file__).parent / "data" / "sentence_gold.json").read_text("utf-8"))
-# Cases the hand-written splitter gets wrong today (strict: one that starts passing fails here).
-_KNOWN_MISSES = {
-    "p.m. ends a sentence",
-    "etc. ends a sentence",
-    "U.S. ends a sentence",
-    "No. as a sentence in dialogue",
-    "no. ends a sentence",
-    "fig. as a word",
-    "Co. ends a sentence",
-    "Jr. ends a sentence",
-    "month abbreviation ends a sentence",
-    "single capital letter ends a sentence",
-    "numbered steps",
-}
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(
-            c,
-            id=c["name"],
-            marks=[pytest.mark.xfail(strict=True, reason="known miss")]
-            if c["name"] in _KNOWN_MISSES
-            else [],
-        )
-        for c in _GOLD["cases"]
-    ],
-)
+@pytest.mark.parametrize("case", _GOLD["cases"], ids=[c["name"] for c in _GOLD["cases"]])
 def test_sentence_gold_cases(case: dict[str, Any]) -> None:
     text = case["text"]
     assert [text[s:e] for s, e, _ in split_sentences(text)] == case["sentences"]
