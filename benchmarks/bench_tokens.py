@@ -19,10 +19,12 @@ There is no gold sentence segmentation of the corpora, so the splitters are comp
     the same process: the cold scoring time of a 10,000-word document (``bench_style``'s
     measure, median of three), the budget being 30-50 ms.
 
-The hand-written suffix stripper of ``inkmod.generation.faithfulness`` (what a rewrite must keep)
-does not enter the drift score; it is compared with Porter2 for speed and for which word types of
-the corpora the two conflate, and its AUC is that of the drift score using it as the repetition
-stem.
+The stem of ``inkmod.generation.faithfulness``'s content terms (what a rewrite must keep) does
+not enter the drift score. Its hand-written suffix strip (kept here as ``_suffix_strip``) is
+compared with Porter2, which replaced it, for speed, for which word types of the corpora each
+conflates, on hand-labelled pairs where the two disagree (``tests/unit/data/stem_pairs.json``)
+and for the cost of the content terms of every corpus paragraph; its AUC row is that of the
+drift score using it as the repetition stem.
 """
 
 from __future__ import annotations
@@ -49,7 +51,9 @@ from inkmod.style.tokens import split_plain_paragraphs
 
 Span = tuple[int, int, str]
 Splitter = Callable[[str], list[Span]]
-GOLD = Path(__file__).resolve().parent.parent / "tests" / "unit" / "data" / "sentence_gold.json"
+DATA = Path(__file__).resolve().parent.parent / "tests" / "unit" / "data"
+GOLD = DATA / "sentence_gold.json"
+STEM_PAIRS = DATA / "stem_pairs.json"
 _TERMINATOR_RE = re.compile(r"(?:[.!?…]+|[:;]—)$")
 _CLOSERS = "\"'”’)]"
 _HANDWRITTEN_SPLIT = tokens.split_sentences
@@ -126,10 +130,17 @@ def _prefix_stem(word: str) -> str:
     return word[: features._STEM_CHARS]
 
 
-def _suffix_stem() -> Callable[[str], str]:
-    from inkmod.generation.faithfulness import _stem
+def _suffix_strip(word: str) -> str:
+    """The faithfulness rules' hand-written stem until Porter2 replaced it (kept here so the
+    comparison can be re-run)."""
+    for suffix in ("ing", "edly", "ed", "ies", "es", "ly", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
 
-    return _stem
+
+def _suffix_stem() -> Callable[[str], str]:
+    return _suffix_strip
 
 
 class _Porter2:
@@ -155,7 +166,7 @@ class _Porter2:
 
 STEMMERS: dict[str, Callable[[], Callable[[str], str]]] = {
     "prefix-5 (shipped)": lambda: _prefix_stem,
-    "suffix strip (faithfulness)": _suffix_stem,
+    "suffix strip (replaced)": _suffix_stem,
     "snowball english (Porter2)": _Porter2,
 }
 
@@ -184,7 +195,7 @@ VARIANTS: tuple[tuple[str, str], ...] = (
     SHIPPED,
     ("pysbd", SHIPPED[1]),
     ("syntok", SHIPPED[1]),
-    (SHIPPED[0], "suffix strip (faithfulness)"),
+    (SHIPPED[0], "suffix strip (replaced)"),
     (SHIPPED[0], "snowball english (Porter2)"),
 )
 
@@ -372,6 +383,76 @@ def print_stemmers(figures: dict[str, dict[str, float]]) -> None:
     )
 
 
+LABELS = ("inflection", "derivation", "unrelated")
+
+
+def run_stem_pairs() -> dict[str, dict[str, tuple[int, int]]]:
+    """Per stemmer and label: how many of the hand-labelled pairs it gives one stem, of how many
+    (the pairs drawn from both sides of the disagreement together)."""
+    pairs = json.loads(STEM_PAIRS.read_text(encoding="utf-8"))["pairs"]
+    out: dict[str, dict[str, tuple[int, int]]] = {}
+    for name, make in STEMMERS.items():
+        if not _available(name):
+            continue
+        stem = make()
+        out[name] = {}
+        for label in LABELS:
+            chosen = [p["words"] for p in pairs if p["label"] == label]
+            joined = sum(stem(a) == stem(b) for a, b in chosen)
+            out[name][label] = (joined, len(chosen))
+    return out
+
+
+def print_stem_pairs(figures: dict[str, dict[str, tuple[int, int]]]) -> None:
+    print(f"\n== Hand-labelled word pairs on which two stemmers disagree ({STEM_PAIRS.name})")
+    print(f"  {'stemmer':<30}" + "".join(f"{'joins ' + label:>20}" for label in LABELS))
+    for name, f in figures.items():
+        print(f"  {name:<30}" + "".join(f"{f'{f[k][0]}/{f[k][1]}':>20}" for k in LABELS))
+    print("  (one word and one root should be joined; unrelated words should not)")
+
+
+def run_content_terms(repeats: int) -> dict[str, dict[str, float]]:
+    """The faithfulness rules' content terms of every corpus paragraph (what each candidate
+    rewrite is checked on), with each stem and its cache empty at the start of each run."""
+    from inkmod.generation import faithfulness
+
+    paragraphs = _corpus_paragraphs()
+    words = sum(len(p.split()) for p in paragraphs)
+    shipped = faithfulness._stem
+    out: dict[str, dict[str, float]] = {}
+    for name, stem in (("suffix strip (replaced)", _suffix_strip), ("Porter2 (shipped)", shipped)):
+        faithfulness._stem = stem  # type: ignore[assignment]
+        best = float("inf")
+        try:
+            for _ in range(repeats):
+                shipped.cache_clear()
+                start = time.perf_counter()
+                for p in paragraphs:
+                    faithfulness.content_terms(p)
+                best = min(best, time.perf_counter() - start)
+        finally:
+            faithfulness._stem = shipped
+        out[name] = {
+            "paragraphs": len(paragraphs),
+            "us_per_paragraph": best / len(paragraphs) * 1e6,
+            "ms_per_10k_words": best / words * 10_000 * 1000,
+        }
+    return out
+
+
+def print_content_terms(figures: dict[str, dict[str, float]]) -> None:
+    first = next(iter(figures.values()))
+    print(
+        f"\n== Faithfulness content terms of all {first['paragraphs']:.0f} corpus paragraphs"
+        " (stem cache empty at the start of each run; best of runs)"
+    )
+    for name, f in figures.items():
+        print(
+            f"  {name:<26}{f['us_per_paragraph']:>8.1f} us per paragraph"
+            f"{f['ms_per_10k_words']:>8.1f} ms per 10,000 words"
+        )
+
+
 # ------------------------------------------------------------------------------------------
 # (3) the drift score with each variant, and its scoring time
 # ------------------------------------------------------------------------------------------
@@ -487,6 +568,8 @@ def main(argv: list[str] | None = None) -> None:
     print_gold(run_gold(splitters))
     print_speed(run_speed(splitters, repeats=3))
     print_stemmers(run_stemmers(repeats=3))
+    print_stem_pairs(run_stem_pairs())
+    print_content_terms(run_content_terms(repeats=3))
     variants = [
         v
         for v in VARIANTS
