@@ -264,6 +264,7 @@ def rewrite_with_adapter(
     max_words: int = 20_000,
     file_words: int = 2_000,
     as_trained: bool = False,
+    epochs: float | None = None,
 ) -> Row:
     """The personal-adapter rewrite of every input: tune on the target's training split, rewrite.
 
@@ -308,6 +309,7 @@ def rewrite_with_adapter(
             samples,
             max_minutes=max_minutes,
             neutraliser=neutraliser_name,
+            config=None if epochs is None else pipeline.TrainConfig(epochs=epochs),
         )
     except Exception as exc:  # an untested trainer must not hide the other rows
         row.note = f"tune failed: {type(exc).__name__}: {exc}"[:200]
@@ -620,6 +622,7 @@ def fidelity(args: argparse.Namespace, corpora: list[Corpus], judge: AuthorshipJ
                     model=args.model,
                     max_words=args.adapter_words,
                     as_trained=args.serve_as_trained,
+                    epochs=args.adapter_epochs,
                 )
             )
         for row in rows:
@@ -690,6 +693,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--adapter-words", type=int, default=20_000, help="samples folder size for tuning"
+    )
+    parser.add_argument(
+        "--adapter-epochs",
+        type=float,
+        help="passes over the training pairs (default: the trainer's, 2)",
     )
     parser.add_argument("--cache", default=".bench-cache", help="INKMOD_HOME for adapters")
     parser.add_argument(

@@ -19,6 +19,9 @@ from collections.abc import Callable
 
 from inkmod.style.lexicons import ABBREVIATIONS, FUNCTION_WORDS
 
+RULES_VERSION = 2
+"""Bumped whenever a rule changes what is accepted: outputs cached under older rules (a model
+paraphraser's training inputs) are then produced again rather than trusted."""
 MIN_CONTENT_KEPT = 0.40
 """A candidate keeping less of the original's content than this is rejected."""
 MAX_CONTENT_ADDED = 0.50
@@ -289,10 +292,18 @@ _NEGATION_RE = re.compile(
 )
 
 
+# "Not only … but also", "not just", "not merely": an addition, not a negation. A rewrite that
+# says "State has great APIs and also…" keeps the meaning, and must not be vetoed for it.
+_ADDITIVE_NOT_RE = re.compile(r"\bnot\s+(?:only|just|merely|simply)\b", re.IGNORECASE)
+
+
 def negations(text: str) -> Counter[str]:
-    """Negation words by kind ("n't" and "cannot" count as "not")."""
+    """Negation words by kind ("n't" and "cannot" count as "not"; "not only" is not one)."""
     found: Counter[str] = Counter()
+    additive = {m.start() for m in _ADDITIVE_NOT_RE.finditer(text)}
     for match in _NEGATION_RE.finditer(text):
+        if match.start() in additive:
+            continue
         word = match.group(0).lower().replace("’", "'")
         found["not" if word in ("n't", "cannot") else word] += 1
     return found

@@ -66,6 +66,21 @@ def test_a_lost_negation_is_rejected() -> None:
     assert len(reasons) == 1 and "negation" in reasons[0]
 
 
+def test_not_only_is_an_addition_not_a_negation() -> None:
+    # The 1.5B paraphraser's restatement of a blog passage was vetoed for "losing a negation".
+    original = (
+        "Not only does the Department of State have a great set of APIs, State also has an "
+        "excellent example of how to build a useful app."
+    )
+    restated = (
+        "The Department of State has a great set of APIs, and State also has an excellent "
+        "example of how to build a useful app."
+    )
+    assert sum(negations(original).values()) == 0
+    assert rejections(original, restated, "stop") == []
+    assert negations("It is not just late, it is not done.") == {"not": 1}
+
+
 def test_talk_about_the_task_is_rejected() -> None:
     for chatter in (
         "Here is the rewritten passage: ",

@@ -85,3 +85,12 @@ def test_registered_as_a_neutraliser() -> None:
     from inkmod.generation.personal.neutralise import neutraliser_names
 
     assert "paraphrase" in neutraliser_names()
+
+
+def test_cached_paraphrases_depend_on_the_rules_that_accepted_them(monkeypatch: Any) -> None:
+    from inkmod.generation.personal import paraphrase as module
+
+    paraphrase = ModelParaphraser(Scripted([("x", "stop")]))
+    before = paraphrase.cache_key
+    monkeypatch.setattr(module, "RULES_VERSION", module.RULES_VERSION + 1)
+    assert paraphrase.cache_key != before  # older cached answers are produced again

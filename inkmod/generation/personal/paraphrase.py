@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inkmod.backends.base import Backend, ChatMessage, GenerationConfig
-from inkmod.generation.faithfulness import rejections
+from inkmod.generation.faithfulness import RULES_VERSION, rejections
 from inkmod.style.tokens import split_sentences
 
 SYSTEM = (
@@ -90,7 +90,8 @@ class ModelParaphraser:
 
     @property
     def cache_key(self) -> str:
-        """What its output depends on: the model file, the prompt and the sampling settings.
+        """What its output depends on: the model file, the prompt, the sampling settings and the
+        faithfulness rules that accepted or refused each answer.
 
         Pairs built with the same key are reused from the adapter folder's cache
         (:mod:`inkmod.generation.personal.neutral_cache`).
@@ -100,7 +101,10 @@ class ModelParaphraser:
         except Exception:  # an unreadable model fails later with its own message
             model = "?"
         prompt = hashlib.sha256(f"{SYSTEM}\n{INSTRUCTION}".encode()).hexdigest()[:16]
-        return f"{self.name}|{model}|{prompt}|t={self.temperature}|seed={self.seed}"
+        return (
+            f"{self.name}|{model}|{prompt}|t={self.temperature}|seed={self.seed}"
+            f"|rules={RULES_VERSION}"
+        )
 
     def __call__(self, text: str) -> str:
         text = " ".join(text.split())
