@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from inkmod.style.lexicons import ABBREVIATIONS, FUNCTION_WORDS
 
-RULES_VERSION = 2
+RULES_VERSION = 3  # 3: content terms by Porter2 stems
 """Bumped whenever a rule changes what is accepted: outputs cached under older rules (a model
 paraphraser's training inputs) are then produced again rather than trusted."""
 MIN_CONTENT_KEPT = 0.40
