@@ -18,6 +18,7 @@ SECTIONS = {
     "lsp": "benchmarks.bench_lsp",
     "markup": "benchmarks.bench_markup",
     "markup-libs": "benchmarks.bench_markup_libs",
+    "tokens": "benchmarks.bench_tokens",
 }
 
 

@@ -11,6 +11,13 @@ common phrases — plus the stylometric features that matter most for telling wr
 words, punctuation habits, character n-grams) are each a function over ``DocumentStats``, in
 :mod:`inkmod.style.analyses`. This module runs on every keystroke and every sample file, so it is
 written for speed (see ``text_features`` and ``document_stats``).
+
+Why :func:`repetition` stems by the first five letters and not by Porter2 (snowballstemmer, which
+the faithfulness rules use; issue 14, ``python -m benchmarks tokens``): the drift AUC is the same
+to 0.001 with either (novels .791/.836, blogs .787/.824 at 150/300 words), but Porter2 is pure
+Python: stemming the content words of a 10,000-word document with an empty cache, as a freshly
+started daemon has it, takes 35 ms against 0.2 ms, and scoring that document cold goes from
+52-54 ms to 104-135 ms. The old faithfulness suffix strip lost 0.002 on blogs.
 """
 
 from __future__ import annotations

@@ -578,30 +578,24 @@ FIRST_PERSON: frozenset[str] = frozenset(
 )
 SECOND_PERSON: frozenset[str] = frozenset(["you", "your", "yours", "yourself", "yourselves"])
 
-# Abbreviations after which a full stop does not end a sentence.
-ABBREVIATIONS: frozenset[str] = frozenset(
+# Abbreviations after which a full stop does not end a sentence, by how a splitter tells:
+# - a title or a Latin/reference form ("Mr.", "e.g.") never ends one;
+# - a number prefix ("No. 5", "Fig. 2") is one only before a number ("he said no.", "a fig.");
+# - a word that often closes a sentence ("etc.", "p.m.", "U.S.", "Co.", "Dec.") ends one when a
+#   capitalised function word follows ("at 5 p.m. The room…", as against "the U.S. Army").
+TITLE_ABBREVIATIONS: frozenset[str] = frozenset(
     [
         "mr",
         "mrs",
         "ms",
         "dr",
         "prof",
-        "sr",
-        "jr",
         "st",
         "mt",
         "vs",
-        "etc",
         "e.g",
         "i.e",
         "cf",
-        "al",
-        "fig",
-        "no",
-        "vol",
-        "pp",
-        "ed",
-        "eds",
         "gen",
         "col",
         "capt",
@@ -612,6 +606,19 @@ ABBREVIATIONS: frozenset[str] = frozenset(
         "messrs",
         "mme",
         "mlle",
+        "dept",
+        "approx",
+    ]
+)
+NUMBER_ABBREVIATIONS: frozenset[str] = frozenset(["no", "fig", "vol", "pp"])
+FINAL_ABBREVIATIONS: frozenset[str] = frozenset(
+    [
+        "sr",
+        "jr",
+        "etc",
+        "al",
+        "ed",
+        "eds",
         "jan",
         "feb",
         "mar",
@@ -628,14 +635,13 @@ ABBREVIATIONS: frozenset[str] = frozenset(
         "ltd",
         "co",
         "corp",
-        "dept",
         "u.s",
         "u.k",
         "a.m",
         "p.m",
-        "approx",
     ]
 )
+ABBREVIATIONS: frozenset[str] = TITLE_ABBREVIATIONS | NUMBER_ABBREVIATIONS | FINAL_ABBREVIATIONS
 
 # Plain-word alternatives to common "inflated" words, for reasons such as
 # "you never use 'utilize'; you write 'use'".

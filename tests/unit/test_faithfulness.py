@@ -6,6 +6,7 @@ from inkmod.generation.faithfulness import (
     MAX_CONTENT_ADDED,
     MIN_CONTENT_KEPT,
     added_content,
+    content_terms,
     names,
     negations,
     numbers,
@@ -137,3 +138,21 @@ def test_a_few_swapped_words_are_not_new_content() -> None:
     candidate = "Mr. Darcy never reached Netherfield before the third week of May, with two men."
     assert rejections("Mr. Darcy did not come.", "Mr. Darcy did not turn up.", "stop") == []
     assert added_content(ORIGINAL, candidate)[0] <= MAX_CONTENT_ADDED
+
+
+def test_inflections_are_one_content_term_and_look_alikes_two() -> None:
+    # The suffix strip kept "dance" and "dances" apart (only "es" was cut, leaving "danc") and
+    # joined "rates" with "rats" and "stored" with "stories".
+    for one, other in [
+        ("dance", "dances"),
+        ("couple", "couples"),
+        ("mortgage", "mortgages"),
+        ("cry", "cries"),
+        ("trip", "tripped"),
+    ]:
+        assert content_terms(f"They spoke of the {one}.") == content_terms(
+            f"They spoke of {other}."
+        )
+    for one, other in [("rates", "rats"), ("stored", "stories"), ("hat", "hated")]:
+        assert not content_terms(one) & content_terms(other)
+    assert preservation("The couples danced.", "A couple dances.") == 1.0

@@ -34,7 +34,7 @@ from inkmod.style.features import (
 from inkmod.style.tokens import (
     _SENTENCE_END_RE,
     Paragraph,
-    _is_abbreviation,
+    _runs_on,
     parse_paragraph,
     split_plain_paragraphs,
     split_sentences,
@@ -44,6 +44,7 @@ from inkmod.style.view import Excluded, ProfileView
 PIECES = [
     "The", "cat", "sat", "on", "a", "mat", "quickly", "walked", "it's", "don’t", "dogs'", "and",
     "Mr.", "e.g.", "J.", "Smith", "said", "I", "we", "which", "was", "taken", "by", "them",
+    "No.", "etc.", "U.S.", "7.", "fig.",
     ".", ",", ";", ":", "!", "?", "...", "…", "—", "–", "-", "--", " - ", '"', "“", "”", "(", ")",
     "1990", "3.5", "1990–1994", "ΟΔΟΣ", "İstanbul", "naïve", "café", "x_y", "42nd",
     ".\n", "\n\n", "  ", "'", "’", ":—", "?”", ".)", "— .", "! !",
@@ -79,13 +80,13 @@ def _reference_split(text: str) -> list[tuple[int, int, str]]:
         end = match.end()
         mark = match.group(0)
         closers = "\"'”’)]"
+        following = text[end:].lstrip()
         if (
             mark.startswith(".")
             and len(mark.rstrip(closers)) == 1
-            and _is_abbreviation(text, match.start() + 1)
+            and _runs_on(text, start, match.start(), end, following[0] if following else None)
         ):
             continue
-        following = text[end:].lstrip()
         if following and following[0].islower():
             continue
         if text[start:end].strip():

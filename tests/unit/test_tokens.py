@@ -1,3 +1,9 @@
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
 from inkmod.style.tokens import parse_paragraph, split_plain_paragraphs, split_sentences, words_of
 
 
@@ -30,3 +36,12 @@ def test_paragraph_counts_words_and_sentences() -> None:
 
 def test_plain_paragraph_split_joins_wrapped_lines() -> None:
     assert split_plain_paragraphs("a\nb\n\n\nc\r\n\r\nd") == ["a b", "c", "d"]
+
+
+_GOLD = json.loads((Path(__file__).parent / "data" / "sentence_gold.json").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("case", _GOLD["cases"], ids=[c["name"] for c in _GOLD["cases"]])
+def test_sentence_gold_cases(case: dict[str, Any]) -> None:
+    text = case["text"]
+    assert [text[s:e] for s, e, _ in split_sentences(text)] == case["sentences"]
