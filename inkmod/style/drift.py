@@ -376,11 +376,40 @@ def _syntax(
     # so the value is the one the per-token loop of earlier versions gave, bit for bit.
     total = reduce(operator.add, values, 0.0)
     if cohort is not None and cohort.members:
-        theirs = sum(math.fsum(_ShapeModel.of(m.view).gains_of(shapes)) for m in cohort.members)
-        total -= _COHORT_SYNTAX * theirs / len(cohort.members)
+        total -= _COHORT_SYNTAX * _cohort_gain_sum(shapes, view, cohort)
     lowest = [(v, i) for i, v in enumerate(values, 1) if v < -1.0 and i + 1 >= SHAPE_ORDER]
     lowest.sort()
     return -total / (len(shapes) - 1), lowest[:3]
+
+
+def _cohort_gain_sum(shapes: Sequence[str], view: ProfileView, cohort: CohortReference) -> float:
+    """The cohort members' mean gain, summed over the paragraph's shapes.
+
+    Mean gains are kept by n-gram in the writer's view cache, so a re-scored paragraph costs one
+    lookup per shape, not one per shape and member; a paragraph with new n-grams asks every
+    member's shape model (each memoised, shared by all profiles) for the whole paragraph.
+    """
+    memo: dict[str, float] | None = view.cache.get("cohort_gains")
+    if memo is None or view.cache.get("cohort_gains_of") is not cohort:
+        memo = view.cache["cohort_gains"] = {}
+        view.cache["cohort_gains_of"] = cohort
+    keys = _shape_keys(shapes)
+    found = list(map(memo.get, keys))
+    if None in found:
+        gains = [_ShapeModel.of(m.view).gains_of(shapes) for m in cohort.members]
+        columns = zip(*gains, strict=True)
+        size = len(cohort.members)
+        means = [math.fsum(column) / size for column in columns]
+        memo.update(zip(keys, means, strict=True))
+        return math.fsum(means)
+    return math.fsum(found)  # type: ignore[arg-type]  # no None
+
+
+def _shape_keys(shapes: Sequence[str]) -> list[str]:
+    """The n-gram ending at each shape from the second on: the longest the model knows
+    (``SHAPE_ORDER``), shorter at the start of the paragraph."""
+    full = _ngrams(shapes, SHAPE_ORDER)
+    return [" ".join(shapes[: i + 1]) for i in range(1, min(SHAPE_ORDER - 1, len(shapes)))] + full
 
 
 def _ngrams(shapes: Sequence[str], m: int) -> list[str]:
