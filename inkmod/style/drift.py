@@ -20,7 +20,7 @@ from __future__ import annotations
 import heapq
 import math
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from itertools import repeat
@@ -31,6 +31,7 @@ import numpy.typing as npt
 
 from inkmod.style import lexicons as lx
 from inkmod.style.background import Background, default_background
+from inkmod.style.cohort import COHORT_WEIGHTS, CohortReference
 from inkmod.style.features import (
     PUNCTUATION_MARKS,
     SHAPE_ALPHABET,
@@ -57,6 +58,8 @@ LOOP_FREE = 3.0
 # many "spreads". Units are the components' own (repetition: a share of the paragraph).
 MIN_SPREAD: dict[str, float] = {"repetition": 0.05, "typography": 0.5}
 LOOP_GAIN = 1.0
+_COHORT_VOCABULARY = COHORT_WEIGHTS["vocabulary"]
+_COHORT_SYNTAX = COHORT_WEIGHTS["syntax"]
 # Scores are reported with two decimals, and the decision "drifting = score > threshold" is taken
 # on that reported value: what the CLI, the JSON and the editor show is what was decided.
 SCORE_DECIMALS = 2
@@ -115,12 +118,16 @@ class Calibration:
     combined_median: float
     combined_spread: float
     paragraphs: int
+    # The impostor cohort members the components were measured against (empty: none), so that
+    # scoring uses the very members calibration did (see inkmod.style.cohort).
+    cohort: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "components": {k: [v.median, v.spread] for k, v in self.components.items()},
             "combined": [self.combined_median, self.combined_spread],
             "paragraphs": self.paragraphs,
+            "cohort": list(self.cohort),
         }
 
     @classmethod
@@ -133,6 +140,7 @@ class Calibration:
             combined_median=float(data["combined"][0]),
             combined_spread=float(data["combined"][1]),
             paragraphs=int(data["paragraphs"]),
+            cohort=tuple(str(name) for name in data.get("cohort", ())),
         )
 
 
@@ -175,15 +183,20 @@ def surprises(
     view: ProfileView,
     background: Background | None = None,
     top_function_words: Sequence[str] | None = None,
+    cohort: CohortReference | None = None,
 ) -> Surprise:
-    """Raw surprise of each component for one paragraph against a profile view."""
+    """Raw surprise of each component for one paragraph against a profile view.
+
+    With a ``cohort`` (see :mod:`inkmod.style.cohort`), the vocabulary and syntax surprises are
+    relative to those writers': their mean surprise, times ``COHORT_WEIGHTS``, is subtracted.
+    """
     bg = background or default_background()
     n = max(1, features.n_words)
     values: dict[str, float] = {}
     evidence: dict[str, Any] = {}
 
-    values["vocabulary"], evidence["unused_words"] = _vocabulary(features, view, bg)
-    values["syntax"], evidence["syntax"] = _syntax(features, view)
+    values["vocabulary"], evidence["unused_words"] = _vocabulary(features, view, bg, cohort)
+    values["syntax"], evidence["syntax"] = _syntax(features, view, cohort)
 
     # Function words: Poisson z-scores of the writer's most frequent function words.
     chosen = top_function_words or _cached_top_function_words(view)
@@ -283,17 +296,28 @@ def surprises(
 
 
 def _vocabulary(
-    features: ParagraphFeatures, view: ProfileView, bg: Background
+    features: ParagraphFeatures,
+    view: ProfileView,
+    bg: Background,
+    cohort: CohortReference | None = None,
 ) -> tuple[float, list[str]]:
     """Minus the mean log-likelihood ratio, writer's smoothed unigram model vs general English.
 
     Each token type counts with weight log(1 + count), so one repeated name cannot dominate.
-    Per-token ratios are kept in the view's cache: they depend only on the view.
+    With a cohort, each token's ratio is less the cohort members' mean ratio (times its weight):
+    at weight 1, the writer's model against theirs. Per-token ratios are kept in the view's
+    cache: they depend only on the view, the background and the cohort.
     """
     memo: dict[str, tuple[float, bool]] | None = view.cache.get("vocabulary")
-    if memo is None or view.cache.get("vocabulary_bg") is not bg:
+    if (
+        memo is None
+        or view.cache.get("vocabulary_bg") is not bg
+        or view.cache.get("vocabulary_cohort") is not cohort
+    ):
         memo = view.cache["vocabulary"] = {}
         view.cache["vocabulary_bg"] = bg
+        view.cache["vocabulary_cohort"] = cohort
+    others = _cohort_word_models(cohort)
     total = view.n_tokens + PRIOR_WEIGHT
     weighted = 0.0
     weights = 0.0
@@ -307,6 +331,10 @@ def _vocabulary(
             mine = view.count(token)
             llr = log((mine + PRIOR_WEIGHT * p_bg) / total / p_bg)
             candidate = mine == 0 and token.isalpha() and len(token) > 3 and p_bg > 2e-6
+            if others:
+                prior = PRIOR_WEIGHT * p_bg
+                theirs = [log((get(token, 0) + prior) / size / p_bg) for get, size in others]
+                llr -= _COHORT_VOCABULARY * sum(theirs) / len(theirs)
             entry = memo[token] = (llr, candidate)
         llr, candidate = entry
         weight = log1p(count)
@@ -318,8 +346,17 @@ def _vocabulary(
     return (-(weighted / weights) if weights else 0.0), [w for _, w in foreign[:4]]
 
 
+def _cohort_word_models(
+    cohort: CohortReference | None,
+) -> list[tuple[Callable[[str, int], int], float]]:
+    """Each cohort member's count lookup and smoothed total (empty without a cohort)."""
+    if cohort is None:
+        return []
+    return [(m.view._tokens.get, m.view.n_tokens + PRIOR_WEIGHT) for m in cohort.members]
+
+
 def _syntax(
-    features: ParagraphFeatures, view: ProfileView
+    features: ParagraphFeatures, view: ProfileView, cohort: CohortReference | None = None
 ) -> tuple[float, list[tuple[float, int]]]:
     """Minus the mean log gain of the writer's shape n-gram model over their shape unigrams.
 
@@ -327,8 +364,9 @@ def _syntax(
     ``features.token_shape``); each shape is predicted from the ones before it by the writer's
     interpolated n-gram model. Dividing by the writer's own unigram probability leaves only the
     *order* in which they put things — how often "of the *" or ", which *ed" follows — which a
-    new topic does not change. Returns the value and, as evidence, where (token index) the least
-    expected patterns end.
+    new topic does not change. With a cohort, the members' mean gain (times its weight) is
+    subtracted: patterns every writer of the kind uses stop counting as the writer's. Returns
+    the value and, as evidence, where (token index) the writer's least expected patterns end.
     """
     shapes = features.shapes
     if len(shapes) < 2:
@@ -337,9 +375,41 @@ def _syntax(
     # Summed one by one in token order (reduce, not sum(): Python 3.12's sum() compensates),
     # so the value is the one the per-token loop of earlier versions gave, bit for bit.
     total = reduce(operator.add, values, 0.0)
+    if cohort is not None and cohort.members:
+        total -= _COHORT_SYNTAX * _cohort_gain_sum(shapes, view, cohort)
     lowest = [(v, i) for i, v in enumerate(values, 1) if v < -1.0 and i + 1 >= SHAPE_ORDER]
     lowest.sort()
     return -total / (len(shapes) - 1), lowest[:3]
+
+
+def _cohort_gain_sum(shapes: Sequence[str], view: ProfileView, cohort: CohortReference) -> float:
+    """The cohort members' mean gain, summed over the paragraph's shapes.
+
+    Mean gains are kept by n-gram in the writer's view cache, so a re-scored paragraph costs one
+    lookup per shape, not one per shape and member; a paragraph with new n-grams asks every
+    member's shape model (each memoised, shared by all profiles) for the whole paragraph.
+    """
+    memo: dict[str, float] | None = view.cache.get("cohort_gains")
+    if memo is None or view.cache.get("cohort_gains_of") is not cohort:
+        memo = view.cache["cohort_gains"] = {}
+        view.cache["cohort_gains_of"] = cohort
+    keys = _shape_keys(shapes)
+    found = list(map(memo.get, keys))
+    if None in found:
+        gains = [_ShapeModel.of(m.view).gains_of(shapes) for m in cohort.members]
+        columns = zip(*gains, strict=True)
+        size = len(cohort.members)
+        means = [math.fsum(column) / size for column in columns]
+        memo.update(zip(keys, means, strict=True))
+        return math.fsum(means)
+    return math.fsum(found)  # type: ignore[arg-type]  # no None
+
+
+def _shape_keys(shapes: Sequence[str]) -> list[str]:
+    """The n-gram ending at each shape from the second on: the longest the model knows
+    (``SHAPE_ORDER``), shorter at the start of the paragraph."""
+    full = _ngrams(shapes, SHAPE_ORDER)
+    return [" ".join(shapes[: i + 1]) for i in range(1, min(SHAPE_ORDER - 1, len(shapes)))] + full
 
 
 def _ngrams(shapes: Sequence[str], m: int) -> list[str]:
@@ -527,6 +597,7 @@ def drift(
     max_reasons: int = 3,
     background: Background | None = None,
     top_function_words: Sequence[str] | None = None,
+    cohort: CohortReference | None = None,
 ) -> DriftResult:
     """Score one paragraph against a profile: the score, the component scores and the reasons."""
     if features.n_words < MIN_WORDS:
@@ -536,7 +607,7 @@ def drift(
             reasons=(f"too short to judge ({features.n_words} words; needs {MIN_WORDS})",),
             components={},
         )
-    surprise = surprises(features, view, background, top_function_words)
+    surprise = surprises(features, view, background, top_function_words, cohort)
     combined, normed = combine(surprise.values, calibration)
     score = score_from_combined(combined, calibration)
     reasons = explain(surprise, normed, view, features, max_reasons)

@@ -17,6 +17,7 @@ from typing import Any
 
 from inkmod.style import analyses as an
 from inkmod.style import features as ft
+from inkmod.style.cohort import MIN_PROFILE_WORDS, CohortReference, shipped_cohort
 from inkmod.style.drift import (
     COMPONENTS,
     MIN_SPREAD,
@@ -164,6 +165,7 @@ class StyleProfile:
         self.learned: dict[str, Any] = {}
         self._view: ProfileView | None = None
         self._top_fw: list[str] | None = None
+        self._cohort: tuple[tuple[str, ...], CohortReference | None] | None = None
 
     # -- documents ---------------------------------------------------------------------------
     def add_document(self, doc_id: str, text: str, fmt: str = "plaintext") -> bool:
@@ -232,10 +234,27 @@ class StyleProfile:
             self._top_fw = _top_function_words(self.view)
         return self._top_fw
 
+    def cohort(self) -> CohortReference | None:
+        """The impostor cohort members the calibration was measured against, if any.
+
+        The one place the engine decides whether a score is relative to a cohort: only when the
+        calibration names members (a profile calibrated before the cohort existed, or with the
+        cohort data missing, scores as before until it is recalibrated).
+        """
+        names = self.calibration.cohort if self.calibration else ()
+        if self._cohort is None or self._cohort[0] != names:
+            shipped = shipped_cohort() if names else None
+            self._cohort = (names, shipped.reference(names) if shipped else None)
+        return self._cohort[1]
+
     def score_features(self, features: ParagraphFeatures) -> DriftResult:
         """Drift of one paragraph's features against the whole profile."""
         return drift(
-            features, self.view, self.calibration, top_function_words=self.top_function_words()
+            features,
+            self.view,
+            self.calibration,
+            top_function_words=self.top_function_words(),
+            cohort=self.cohort(),
         )
 
     def warm(self) -> None:
@@ -267,12 +286,24 @@ class StyleProfile:
         """Drift of one paragraph of plain prose."""
         return self.score_features(text_features(paragraph_text))
 
-    def recalibrate(self, progress: Callable[[int, int], None] | None = None) -> None:
+    def recalibrate(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        use_cohort: bool = True,
+    ) -> None:
         """Measure the writer's own variation by leave-one-document-out scoring.
 
         With a single document, each passage is left out of the profile on its own instead
         (leave-one-paragraph-out), which understates the spread a little but still works.
+        Unless ``use_cohort`` is False, the cohort data is missing or the profile is thinner
+        than ``cohort.MIN_PROFILE_WORDS``, the impostor cohort members nearest the writer are
+        chosen here, the components measured relative to them,
+        and the calibration names them (see :mod:`inkmod.style.cohort`).
         """
+        shipped = shipped_cohort() if use_cohort else None
+        enough = self.totals.n_words >= MIN_PROFILE_WORDS
+        cohort = shipped.nearest(self.totals) if shipped and enough else None
         raw: dict[str, list[float]] = {name: [] for name in COMPONENTS}
         samples: list[dict[str, float]] = []
         entries = list(self.documents.values())
@@ -283,7 +314,7 @@ class StyleProfile:
             )
             for passage in entry.paragraphs:
                 view = doc_view or ProfileView(self.totals, Excluded.of_paragraph(passage))
-                values = surprises(passage, view).values
+                values = surprises(passage, view, cohort=cohort).values
                 samples.append(values)
                 for name in COMPONENTS:
                     raw[name].append(values[name])
@@ -298,7 +329,10 @@ class StyleProfile:
         draft = Calibration(components, 0.0, 1.0, len(samples))
         combined = [combine(values, draft)[0] for values in samples]
         centre = _robust(combined)
-        self.calibration = Calibration(components, centre.median, centre.spread, len(samples))
+        names = cohort.names if cohort else ()
+        self.calibration = Calibration(
+            components, centre.median, centre.spread, len(samples), names
+        )
         self._changed()
 
     # -- figures -----------------------------------------------------------------------------
