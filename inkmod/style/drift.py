@@ -386,8 +386,8 @@ def _cohort_gain_sum(shapes: Sequence[str], view: ProfileView, cohort: CohortRef
     """The cohort members' mean gain, summed over the paragraph's shapes.
 
     Mean gains are kept by n-gram in the writer's view cache, so a re-scored paragraph costs one
-    lookup per shape, not one per shape and member; a paragraph with new n-grams asks every
-    member's shape model (each memoised, shared by all profiles) for the whole paragraph.
+    lookup per shape; a paragraph with new n-grams asks all members at once
+    (:class:`_CohortShapeModel`) for the whole paragraph.
     """
     memo: dict[str, float] | None = view.cache.get("cohort_gains")
     if memo is None or view.cache.get("cohort_gains_of") is not cohort:
@@ -396,13 +396,69 @@ def _cohort_gain_sum(shapes: Sequence[str], view: ProfileView, cohort: CohortRef
     keys = _shape_keys(shapes)
     found = list(map(memo.get, keys))
     if None in found:
-        gains = [_ShapeModel.of(m.view).gains_of(shapes) for m in cohort.members]
-        columns = zip(*gains, strict=True)
-        size = len(cohort.members)
-        means = [math.fsum(column) / size for column in columns]
+        means = _CohortShapeModel.of(view, cohort).mean_gains(shapes)
         memo.update(zip(keys, means, strict=True))
         return math.fsum(means)
     return math.fsum(found)  # type: ignore[arg-type]  # no None
+
+
+class _CohortShapeModel:
+    """Every member's shape model (the interpolation of :class:`_ShapeModel`) in one table.
+
+    Why: asked one member at a time, a new paragraph built its n-grams and looked them up once
+    per member, and a new 10,000-word document took 416 ms to score after warm-up against 38 ms
+    without the cohort — every document a writer opens is new. Here the members' counts sit in
+    one array (a row per n-gram any member has, a column per member), so a paragraph costs one
+    dictionary lookup per n-gram and numpy does the members together. The same formula, with
+    numpy's logarithm and mean: equal to the per-member result within rounding.
+    """
+
+    def __init__(self, cohort: CohortReference) -> None:
+        tables = [m.view.shape_table() for m in cohort.members]
+        index: dict[str, int] = {}
+        for table in tables:
+            for gram in table:
+                index.setdefault(gram, len(index))
+        counts = np.zeros((len(index) + 1, len(tables)), np.int64)  # the last row: unseen
+        for column, table in enumerate(tables):
+            rows = np.fromiter(map(index.__getitem__, table), np.intp, len(table))
+            counts[rows, column] = np.fromiter(table.values(), np.int64, len(table))
+        self.cohort = cohort
+        self.index = index
+        self.counts = counts
+        self.n_tokens = np.array([max(0, m.view.n_tokens) for m in cohort.members], np.float64)
+
+    @classmethod
+    def of(cls, view: ProfileView, cohort: CohortReference) -> _CohortShapeModel:
+        """The model of ``cohort``, kept in the writer's view cache beside the gains memo."""
+        model: _CohortShapeModel | None = view.cache.get("cohort_shape_model")
+        if model is None or model.cohort is not cohort:
+            model = view.cache["cohort_shape_model"] = cls(cohort)
+        return model
+
+    def mean_gains(self, shapes: Sequence[str]) -> list[float]:
+        """The members' mean log gain of every shape from the second on (as ``_shape_keys``)."""
+        unseen = len(self.index)
+        rows = {
+            m: np.fromiter(
+                map(self.index.get, _ngrams(shapes, m), repeat(unseen)),
+                np.intp,
+                len(shapes) - m + 1,
+            )
+            for m in range(1, SHAPE_ORDER + 1)
+        }
+        at = np.arange(1, len(shapes))
+        unigram = (self.counts[rows[1][at]] + 0.5) / (self.n_tokens + 0.5 * SHAPE_ALPHABET)
+        prob = unigram.copy()
+        for k in range(2, SHAPE_ORDER + 1):
+            kept = np.flatnonzero(at >= k - 1)  # tokens with k - 1 shapes before them
+            if not len(kept):
+                break
+            starts = at[kept] - (k - 1)
+            seen = self.counts[rows[k - 1][starts]]
+            both = np.minimum(seen, self.counts[rows[k][starts]])
+            prob[kept] = (both + SHAPE_SMOOTHING * prob[kept]) / (seen + SHAPE_SMOOTHING)
+        return np.log(prob / unigram).mean(axis=1).tolist()
 
 
 def _shape_keys(shapes: Sequence[str]) -> list[str]:

@@ -141,3 +141,14 @@ def test_writers_of_the_kind_are_chosen() -> None:
         same = sum(m.genre == genre for m in chosen.members)
         assert same >= ch.COHORT_SIZE * 3 // 4, (genre, chosen.names)
         assert isinstance(chosen.members[0].view, ProfileView)
+
+
+def test_all_members_at_once_agree_with_each_members_own_model(profile: StyleProfile) -> None:
+    # The one-table model replaced a loop over members that made a new document 11x slower.
+    reference = profile.cohort()
+    assert reference is not None
+    shapes = text_features(PARAGRAPH + " Zebra-quux, 1999!").shapes  # some n-grams nobody has
+    per_member = [dr._ShapeModel(m.view).gains_of(shapes) for m in reference.members]
+    expected = [math.fsum(column) / len(per_member) for column in zip(*per_member, strict=True)]
+    together = dr._CohortShapeModel(reference).mean_gains(shapes)
+    assert together == pytest.approx(expected, abs=1e-12)
