@@ -20,7 +20,7 @@ from __future__ import annotations
 import heapq
 import math
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from itertools import repeat
@@ -317,26 +317,29 @@ def _vocabulary(
         memo = view.cache["vocabulary"] = {}
         view.cache["vocabulary_bg"] = bg
         view.cache["vocabulary_cohort"] = cohort
-    others = _cohort_word_models(cohort)
     total = view.n_tokens + PRIOR_WEIGHT
-    weighted = 0.0
-    weights = 0.0
-    foreign: list[tuple[float, str]] = []
     log = math.log
-    log1p = math.log1p
-    for token, count in features.tokens.items():
-        entry = memo.get(token)
-        if entry is None:
-            p_bg = bg(token)
+    new = [token for token in features.tokens if token not in memo]
+    if new:
+        p_bgs = list(map(bg, new))
+        theirs = (
+            _CohortWordModel.of(view, cohort).mean_log_ratios(new, p_bgs)
+            if cohort is not None and cohort.members
+            else None
+        )
+        for i, (token, p_bg) in enumerate(zip(new, p_bgs, strict=True)):
             mine = view.count(token)
             llr = log((mine + PRIOR_WEIGHT * p_bg) / total / p_bg)
             candidate = mine == 0 and token.isalpha() and len(token) > 3 and p_bg > 2e-6
-            if others:
-                prior = PRIOR_WEIGHT * p_bg
-                theirs = [log((get(token, 0) + prior) / size / p_bg) for get, size in others]
-                llr -= _COHORT_VOCABULARY * sum(theirs) / len(theirs)
-            entry = memo[token] = (llr, candidate)
-        llr, candidate = entry
+            if theirs is not None:
+                llr -= _COHORT_VOCABULARY * theirs[i]
+            memo[token] = (llr, candidate)
+    weighted = 0.0
+    weights = 0.0
+    foreign: list[tuple[float, str]] = []
+    log1p = math.log1p
+    for token, count in features.tokens.items():
+        llr, candidate = memo[token]
         weight = log1p(count)
         weighted += weight * llr
         weights += weight
@@ -346,13 +349,44 @@ def _vocabulary(
     return (-(weighted / weights) if weights else 0.0), [w for _, w in foreign[:4]]
 
 
-def _cohort_word_models(
-    cohort: CohortReference | None,
-) -> list[tuple[Callable[[str, int], int], float]]:
-    """Each cohort member's count lookup and smoothed total (empty without a cohort)."""
-    if cohort is None:
-        return []
-    return [(m.view._tokens.get, m.view.n_tokens + PRIOR_WEIGHT) for m in cohort.members]
+class _CohortWordModel:
+    """Every member's smoothed word model in one table (a row per word, a column per member).
+
+    The same reason as :class:`_CohortShapeModel`: a new paragraph's words are looked up once
+    and their log ratios taken by numpy across the members, not 16 Python calls per word.
+    """
+
+    def __init__(self, cohort: CohortReference) -> None:
+        tables = [m.view._tokens for m in cohort.members]
+        index: dict[str, int] = {}
+        for table in tables:
+            for token in table:
+                index.setdefault(token, len(index))
+        counts = np.zeros((len(index) + 1, len(tables)), np.float64)  # the last row: unseen
+        for column, table in enumerate(tables):
+            rows = np.fromiter(map(index.__getitem__, table), np.intp, len(table))
+            counts[rows, column] = np.fromiter(table.values(), np.float64, len(table))
+        self.cohort = cohort
+        self.index = index
+        self.counts = counts
+        self.sizes = np.array([m.view.n_tokens + PRIOR_WEIGHT for m in cohort.members])
+
+    @classmethod
+    def of(cls, view: ProfileView, cohort: CohortReference) -> _CohortWordModel:
+        """The model of ``cohort``, kept in the writer's view cache."""
+        model: _CohortWordModel | None = view.cache.get("cohort_word_model")
+        if model is None or model.cohort is not cohort:
+            model = view.cache["cohort_word_model"] = cls(cohort)
+        return model
+
+    def mean_log_ratios(self, tokens: Sequence[str], p_bgs: Sequence[float]) -> list[float]:
+        """Each token's mean over the members of log(P_member(token) / P_general(token))."""
+        rows = np.fromiter(
+            map(self.index.get, tokens, repeat(len(self.index))), np.intp, len(tokens)
+        )
+        p_bg = np.asarray(p_bgs, np.float64)[:, None]
+        ratios = np.log((self.counts[rows] + PRIOR_WEIGHT * p_bg) / self.sizes / p_bg)
+        return ratios.mean(axis=1).tolist()
 
 
 def _syntax(
