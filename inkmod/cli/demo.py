@@ -136,16 +136,14 @@ def rewrite_drifting(text: str, fmt: str, profile: StyleProfile, adapter: Path |
         )
 
     def on_paragraph(index: int, total: int, done: ParagraphRewrite) -> None:
-        before = "—" if done.original_drift is None else f"{done.original_drift:.2f}"
-        after = "—" if done.chosen.drift is None else f"{done.chosen.drift:.2f}"
         if not done.changed:
             console.print(
-                f"[bold]¶{index + 1}[/]: drift {before}; left as it was: "
+                f"[bold]¶{index + 1}[/]: drift {done.drift_change}; left as it was: "
                 f"{done.reason or 'no candidate was both closer and faithful'}"
             )
             return
         console.print(
-            f"[bold]¶{index + 1}[/]: drift {before} → {after}, content kept "
+            f"[bold]¶{index + 1}[/]: drift {done.drift_change}, content kept "
             f"{done.chosen.preservation:.0%}"
         )
         console.print(f"   [dim]before:[/] {_short(done.original)}")

@@ -72,16 +72,15 @@ def rewrite(
         )
 
     def on_paragraph(index: int, total: int, done: ParagraphRewrite) -> None:
-        before = "—" if done.original_drift is None else f"{done.original_drift:.2f}"
-        after = "—" if done.chosen.drift is None else f"{done.chosen.drift:.2f}"
         if not done.changed:
             err.print(
-                f"paragraph {index + 1}/{total}: kept as it was (drift {before}): no candidate "
+                f"paragraph {index + 1}/{total}: kept as it was (drift {done.drift_change}): "
+                "no candidate "
                 "was both closer to your style and faithful to the original",
                 highlight=False,
             )
             return
-        err.print(f"paragraph {index + 1}/{total}: drift {before} → {after}", highlight=False)
+        err.print(f"paragraph {index + 1}/{total}: drift {done.drift_change}", highlight=False)
 
     try:
         result = rewrite_text(

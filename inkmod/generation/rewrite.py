@@ -134,6 +134,25 @@ class ParagraphRewrite:
             f"({len(closer)} closer, but changing what it says)"
         )
 
+    @property
+    def drift_change(self) -> str:
+        """The change a writer is shown, "0.83 → 0.41", in the CLI and the demo alike.
+
+        The drift score saturates at 1.00 for a paragraph far from the writer, while "closer"
+        is decided on the unsaturated surprise; when both ends show the same figure, that
+        surprise is shown too, so what is shown agrees with what was decided ("1.00 → 1.00"
+        alone read as "no change" for a rewrite that was applied because it was closer).
+        """
+        before = "—" if self.original_drift is None else f"{self.original_drift:.2f}"
+        after = "—" if self.chosen.drift is None else f"{self.chosen.drift:.2f}"
+        if not self.changed:
+            return before
+        shown = f"{before} → {after}"
+        z_before, z_after = self.original_z, self.chosen.z
+        if before == after and z_before is not None and z_after is not None:
+            shown += f" (closer, though still far: surprise {z_before:.2f} → {z_after:.2f})"
+        return shown
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "changed": self.changed,

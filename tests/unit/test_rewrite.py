@@ -13,6 +13,8 @@ from testpaths import EXAMPLES
 
 from inkmod.backends.base import BackendInfo, ChatMessage, GenerationConfig, GenerationResult
 from inkmod.generation.rewrite import (
+    Candidate,
+    ParagraphRewrite,
     clean_output,
     preservation,
     rewrite_paragraph,
@@ -162,3 +164,16 @@ def test_lists_are_rewritten_like_paragraphs(maya: StyleProfile) -> None:
     result = rewrite_text(doc, maya, ScriptedBackend([MAYA_VERSION]), fmt="markdown")
     second = doc.index(HARLAN, doc.index(HARLAN) + 1)
     assert [p.source_start for p in result.paragraphs] == [doc.index(HARLAN), second]
+
+
+def test_a_saturated_drift_change_also_shows_the_surprise_it_was_decided_on() -> None:
+    # The demo printed "¶3: drift 1.00 → 1.00" for a rewrite applied because it was closer.
+    def candidate(drift: float, z: float, finish: str = "stop") -> Candidate:
+        return Candidate("text", drift, 0.9, 0.0, 10, 0.1, finish, z=z)
+
+    applied = ParagraphRewrite("text", 0.9996, candidate(0.9981, 3.6), [], original_z=4.1)
+    assert applied.drift_change == "1.00 → 1.00 (closer, though still far: surprise 4.10 → 3.60)"
+    plain = ParagraphRewrite("text", 0.83, candidate(0.41, -0.2), [], original_z=1.3)
+    assert plain.drift_change == "0.83 → 0.41"
+    kept = ParagraphRewrite("text", 0.97, candidate(0.97, 2.0, "unchanged"), [], original_z=2.0)
+    assert kept.drift_change == "0.97"
