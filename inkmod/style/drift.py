@@ -20,11 +20,11 @@ from __future__ import annotations
 import heapq
 import math
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from itertools import repeat
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -349,41 +349,58 @@ def _vocabulary(
     return (-(weighted / weights) if weights else 0.0), [w for _, w in foreign[:4]]
 
 
-class _CohortWordModel:
+class _MemberTable:
+    """The cohort members' count tables as one array: a row per key any member has (the last
+    row for keys none has), a column per member; kept in the writer's view cache per cohort."""
+
+    dtype: Any = np.int64
+
+    def __init__(self, cohort: CohortReference, tables: Sequence[Mapping[str, int]]) -> None:
+        index: dict[str, int] = {}
+        for table in tables:
+            for key in table:
+                index.setdefault(key, len(index))
+        counts = np.zeros((len(index) + 1, len(tables)), self.dtype)
+        for column, table in enumerate(tables):
+            rows = np.fromiter(map(index.__getitem__, table), np.intp, len(table))
+            counts[rows, column] = np.fromiter(table.values(), self.dtype, len(table))
+        self.cohort = cohort
+        self.index = index
+        self.counts = counts
+
+    def rows(self, keys: Sequence[str]) -> npt.NDArray[np.intp]:
+        """The table rows of ``keys`` (the unseen row for a key no member has)."""
+        return np.fromiter(map(self.index.get, keys, repeat(len(self.index))), np.intp, len(keys))
+
+    @classmethod
+    def of(cls: type[_Table], view: ProfileView, cohort: CohortReference) -> _Table:
+        """The table of ``cohort`` for this writer's view, built once."""
+        key = f"cohort_{cls.__name__}"
+        model = view.cache.get(key)
+        if not isinstance(model, cls) or model.cohort is not cohort:
+            model = view.cache[key] = cls(cohort)  # type: ignore[call-arg]
+        return model
+
+
+_Table = TypeVar("_Table", bound=_MemberTable)
+
+
+class _CohortWordModel(_MemberTable):
     """Every member's smoothed word model in one table (a row per word, a column per member).
 
     The same reason as :class:`_CohortShapeModel`: a new paragraph's words are looked up once
     and their log ratios taken by numpy across the members, not 16 Python calls per word.
     """
 
-    def __init__(self, cohort: CohortReference) -> None:
-        tables = [m.view._tokens for m in cohort.members]
-        index: dict[str, int] = {}
-        for table in tables:
-            for token in table:
-                index.setdefault(token, len(index))
-        counts = np.zeros((len(index) + 1, len(tables)), np.float64)  # the last row: unseen
-        for column, table in enumerate(tables):
-            rows = np.fromiter(map(index.__getitem__, table), np.intp, len(table))
-            counts[rows, column] = np.fromiter(table.values(), np.float64, len(table))
-        self.cohort = cohort
-        self.index = index
-        self.counts = counts
-        self.sizes = np.array([m.view.n_tokens + PRIOR_WEIGHT for m in cohort.members])
+    dtype = np.float64
 
-    @classmethod
-    def of(cls, view: ProfileView, cohort: CohortReference) -> _CohortWordModel:
-        """The model of ``cohort``, kept in the writer's view cache."""
-        model: _CohortWordModel | None = view.cache.get("cohort_word_model")
-        if model is None or model.cohort is not cohort:
-            model = view.cache["cohort_word_model"] = cls(cohort)
-        return model
+    def __init__(self, cohort: CohortReference) -> None:
+        super().__init__(cohort, [m.view._tokens for m in cohort.members])
+        self.sizes = np.array([m.view.n_tokens + PRIOR_WEIGHT for m in cohort.members])
 
     def mean_log_ratios(self, tokens: Sequence[str], p_bgs: Sequence[float]) -> list[float]:
         """Each token's mean over the members of log(P_member(token) / P_general(token))."""
-        rows = np.fromiter(
-            map(self.index.get, tokens, repeat(len(self.index))), np.intp, len(tokens)
-        )
+        rows = self.rows(tokens)
         p_bg = np.asarray(p_bgs, np.float64)[:, None]
         ratios = np.log((self.counts[rows] + PRIOR_WEIGHT * p_bg) / self.sizes / p_bg)
         return ratios.mean(axis=1).tolist()
@@ -436,7 +453,7 @@ def _cohort_gain_sum(shapes: Sequence[str], view: ProfileView, cohort: CohortRef
     return math.fsum(found)  # type: ignore[arg-type]  # no None
 
 
-class _CohortShapeModel:
+class _CohortShapeModel(_MemberTable):
     """Every member's shape model (the interpolation of :class:`_ShapeModel`) in one table.
 
     Why: asked one member at a time, a new paragraph built its n-grams and looked them up once
@@ -448,50 +465,15 @@ class _CohortShapeModel:
     """
 
     def __init__(self, cohort: CohortReference) -> None:
-        tables = [m.view.shape_table() for m in cohort.members]
-        index: dict[str, int] = {}
-        for table in tables:
-            for gram in table:
-                index.setdefault(gram, len(index))
-        counts = np.zeros((len(index) + 1, len(tables)), np.int64)  # the last row: unseen
-        for column, table in enumerate(tables):
-            rows = np.fromiter(map(index.__getitem__, table), np.intp, len(table))
-            counts[rows, column] = np.fromiter(table.values(), np.int64, len(table))
-        self.cohort = cohort
-        self.index = index
-        self.counts = counts
+        super().__init__(cohort, [m.view.shape_table() for m in cohort.members])
         self.n_tokens = np.array([max(0, m.view.n_tokens) for m in cohort.members], np.float64)
-
-    @classmethod
-    def of(cls, view: ProfileView, cohort: CohortReference) -> _CohortShapeModel:
-        """The model of ``cohort``, kept in the writer's view cache beside the gains memo."""
-        model: _CohortShapeModel | None = view.cache.get("cohort_shape_model")
-        if model is None or model.cohort is not cohort:
-            model = view.cache["cohort_shape_model"] = cls(cohort)
-        return model
 
     def mean_gains(self, shapes: Sequence[str]) -> list[float]:
         """The members' mean log gain of every shape from the second on (as ``_shape_keys``)."""
-        unseen = len(self.index)
-        rows = {
-            m: np.fromiter(
-                map(self.index.get, _ngrams(shapes, m), repeat(unseen)),
-                np.intp,
-                len(shapes) - m + 1,
-            )
-            for m in range(1, SHAPE_ORDER + 1)
-        }
-        at = np.arange(1, len(shapes))
-        unigram = (self.counts[rows[1][at]] + 0.5) / (self.n_tokens + 0.5 * SHAPE_ALPHABET)
-        prob = unigram.copy()
-        for k in range(2, SHAPE_ORDER + 1):
-            kept = np.flatnonzero(at >= k - 1)  # tokens with k - 1 shapes before them
-            if not len(kept):
-                break
-            starts = at[kept] - (k - 1)
-            seen = self.counts[rows[k - 1][starts]]
-            both = np.minimum(seen, self.counts[rows[k][starts]])
-            prob[kept] = (both + SHAPE_SMOOTHING * prob[kept]) / (seen + SHAPE_SMOOTHING)
+        rows = {m: self.rows(_ngrams(shapes, m)) for m in range(1, SHAPE_ORDER + 1)}
+        prob, unigram = _interpolate(
+            lambda m, starts: self.counts[rows[m][starts]], np.arange(1, len(shapes)), self.n_tokens
+        )
         return np.log(prob / unigram).mean(axis=1).tolist()
 
 
@@ -569,18 +551,29 @@ class _ShapeModel:
                 return table[starts]
             return counts(_pick(grams[m], starts.tolist()))
 
-        at = np.asarray(ends)
-        unigram = (count_at(1, at) + 0.5) / (self.n_tokens + 0.5 * SHAPE_ALPHABET)
-        prob = unigram.copy()
-        for k in range(2, order + 1):
-            rows = np.flatnonzero(at >= k - 1)  # tokens with k - 1 shapes before them
-            if not len(rows):
-                break
-            starts = at[rows] - (k - 1)
-            seen = count_at(k - 1, starts)
-            both = np.minimum(seen, count_at(k, starts))  # 0 when the history was never seen
-            prob[rows] = (both + SHAPE_SMOOTHING * prob[rows]) / (seen + SHAPE_SMOOTHING)
+        prob, unigram = _interpolate(count_at, np.asarray(ends), self.n_tokens)
         return list(map(math.log, (prob / unigram).tolist()))
+
+
+def _interpolate(
+    count_at: Callable[[int, npt.NDArray[np.intp]], npt.NDArray[Any]],
+    at: npt.NDArray[np.intp],
+    n_tokens: Any,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """P(shape | history) and P(shape) at token indices ``at``, for one model or (2-D counts, a
+    column per model) several at once: P = (c(h t) + β P(t | shorter h)) / (c(h) + β) down to
+    the add-½ unigram. ``count_at(m, starts)`` is the count of the m-grams starting there."""
+    unigram = (count_at(1, at) + 0.5) / (n_tokens + 0.5 * SHAPE_ALPHABET)
+    prob = unigram.copy()
+    for k in range(2, SHAPE_ORDER + 1):
+        rows = np.flatnonzero(at >= k - 1)  # tokens with k - 1 shapes before them
+        if not len(rows):
+            break
+        starts = at[rows] - (k - 1)
+        seen = count_at(k - 1, starts)
+        both = np.minimum(seen, count_at(k, starts))  # 0 when the history was never seen
+        prob[rows] = (both + SHAPE_SMOOTHING * prob[rows]) / (seen + SHAPE_SMOOTHING)
+    return prob, unigram
 
 
 def _pick(items: Sequence[str], indices: list[int]) -> list[str]:
