@@ -30,6 +30,7 @@ drift score using it as the repetition stem.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -173,21 +174,7 @@ STEMMERS: dict[str, Callable[[], Callable[[str], str]]] = {
 
 def repetition_with(stem: Callable[[str], str]) -> Callable[[Sequence[str]], float]:
     """``features.repetition`` with another stem for its content-word repeats."""
-    order = features.REPEAT_ORDER
-
-    def repetition(words: Sequence[str]) -> float:
-        n = len(words)
-        if n < order + 1:
-            return 0.0
-        grams = n - order + 1
-        repeats = grams - len(set(zip(words, words[1:], words[2:], strict=False)))
-        function = lx.FUNCTION_WORD_SET
-        stems = [stem(w) for w in words if len(w) > 3 and w not in function]
-        content = len(stems)
-        stem_repeats = content - len(set(stems))
-        return repeats / grams + 0.5 * (stem_repeats / content if content else 0.0)
-
-    return repetition
+    return functools.partial(_HANDWRITTEN_REPETITION, stem=stem)
 
 
 SHIPPED = ("inkmod (hand-written)", "prefix-5 (shipped)")

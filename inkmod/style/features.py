@@ -27,7 +27,7 @@ import operator
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -257,13 +257,14 @@ REPEAT_ORDER = 3  # word n-grams a paragraph repeating itself repeats
 _STEM_CHARS = 5
 
 
-def repetition(words: Sequence[str]) -> float:
+def repetition(words: Sequence[str], stem: Callable[[str], str] | None = None) -> float:
     """How much a paragraph repeats itself: 0 for none, towards 1 for a loop.
 
     The share of its word trigrams that already occurred earlier in the paragraph, plus half the
     share of its content words whose stem (first five letters) did. Writers repeat a name or a
     term; a paragraph that keeps saying "the success of their business" is looping, which
     nothing else in the drift score sees (every repeated word is one the writer uses).
+    ``stem`` replaces the five-letter prefix (``python -m benchmarks tokens`` compares stems).
     """
     n = len(words)
     if n < REPEAT_ORDER + 1:
@@ -272,7 +273,10 @@ def repetition(words: Sequence[str]) -> float:
     grams = n - REPEAT_ORDER + 1
     repeats = grams - len(set(zip(words, words[1:], words[2:], strict=False)))
     function = lx.FUNCTION_WORD_SET
-    stems = [w[:_STEM_CHARS] for w in words if len(w) > 3 and w not in function]
+    content_words = [w for w in words if len(w) > 3 and w not in function]
+    stems = (
+        [w[:_STEM_CHARS] for w in content_words] if stem is None else list(map(stem, content_words))
+    )
     content = len(stems)
     stem_repeats = content - len(set(stems))
     share = repeats / grams
