@@ -403,8 +403,10 @@ def run_scoring(
         # A freshly loaded profile: no view, no cached table (built inside the timing), and
         # the cohort members' tables as cold as in a fresh process.
         profile._view, profile._top_fw = None, None
-        for member in cohort.members if cohort else ():
-            member.view.cache.clear()
+        if cohort is not None:
+            cohort.cache.clear()  # the members' tables and mean gains
+            for member in cohort.members:
+                member.view.cache.clear()
         scored = score_all()
         cold.append(time.perf_counter() - start)
         cold_cpu.append(time.process_time() - cpu)

@@ -23,12 +23,12 @@ import gzip
 import hashlib
 import json
 import math
-import threading
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from inkmod.style.background import Background, default_background
 from inkmod.style.features import DocumentStats
@@ -45,7 +45,6 @@ MIN_PROFILE_WORDS = 4_000
 # is the likelihood ratio writer vs cohort; syntax is already relative to the writer's own shape
 # frequencies, and half of the cohort's gain is what measured best.
 COHORT_WEIGHTS: dict[str, float] = {"vocabulary": 1.0, "syntax": 0.5}
-_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -59,9 +58,15 @@ class Member:
 
 @dataclass(frozen=True)
 class CohortReference:
-    """The members one profile is compared with (chosen at calibration, named in it)."""
+    """The members one profile is compared with (chosen at calibration, named in it).
+
+    ``cache`` holds what depends on these members alone (the drift score's tables of their
+    counts, their mean gains by n-gram), so that the many leave-one-out views of a calibration
+    and the live profile share it instead of each building its own.
+    """
 
     members: tuple[Member, ...]
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -130,7 +135,6 @@ class Cohort:
 @lru_cache(maxsize=1)
 def shipped_cohort() -> Cohort | None:
     """The cohort shipped with InkMod, or None when its data file is missing."""
-    with _lock:
-        if not DATA_FILE.is_file():
-            return None
-        return Cohort.from_bytes(DATA_FILE.read_bytes())
+    if not DATA_FILE.is_file():
+        return None
+    return Cohort.from_bytes(DATA_FILE.read_bytes())

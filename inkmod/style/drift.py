@@ -323,7 +323,7 @@ def _vocabulary(
     if new:
         p_bgs = list(map(bg, new))
         theirs = (
-            _CohortWordModel.of(view, cohort).mean_log_ratios(new, p_bgs)
+            _CohortWordModel.of(cohort).mean_log_ratios(new, p_bgs)
             if cohort is not None and cohort.members
             else None
         )
@@ -351,7 +351,7 @@ def _vocabulary(
 
 class _MemberTable:
     """The cohort members' count tables as one array: a row per key any member has (the last
-    row for keys none has), a column per member; kept in the writer's view cache per cohort."""
+    row for keys none has), a column per member; kept in the cohort reference's cache."""
 
     dtype: Any = np.int64
 
@@ -364,7 +364,6 @@ class _MemberTable:
         for column, table in enumerate(tables):
             rows = np.fromiter(map(index.__getitem__, table), np.intp, len(table))
             counts[rows, column] = np.fromiter(table.values(), self.dtype, len(table))
-        self.cohort = cohort
         self.index = index
         self.counts = counts
 
@@ -373,12 +372,11 @@ class _MemberTable:
         return np.fromiter(map(self.index.get, keys, repeat(len(self.index))), np.intp, len(keys))
 
     @classmethod
-    def of(cls: type[_Table], view: ProfileView, cohort: CohortReference) -> _Table:
-        """The table of ``cohort`` for this writer's view, built once."""
-        key = f"cohort_{cls.__name__}"
-        model = view.cache.get(key)
-        if not isinstance(model, cls) or model.cohort is not cohort:
-            model = view.cache[key] = cls(cohort)  # type: ignore[call-arg]
+    def of(cls: type[_Table], cohort: CohortReference) -> _Table:
+        """The table of ``cohort``, built once for every view scored against it."""
+        model = cohort.cache.get(cls.__name__)
+        if not isinstance(model, cls):
+            model = cohort.cache[cls.__name__] = cls(cohort)  # type: ignore[call-arg]
         return model
 
 
@@ -427,27 +425,24 @@ def _syntax(
     # so the value is the one the per-token loop of earlier versions gave, bit for bit.
     total = reduce(operator.add, values, 0.0)
     if cohort is not None and cohort.members:
-        total -= _COHORT_SYNTAX * _cohort_gain_sum(shapes, view, cohort)
+        total -= _COHORT_SYNTAX * _cohort_gain_sum(shapes, cohort)
     lowest = [(v, i) for i, v in enumerate(values, 1) if v < -1.0 and i + 1 >= SHAPE_ORDER]
     lowest.sort()
     return -total / (len(shapes) - 1), lowest[:3]
 
 
-def _cohort_gain_sum(shapes: Sequence[str], view: ProfileView, cohort: CohortReference) -> float:
+def _cohort_gain_sum(shapes: Sequence[str], cohort: CohortReference) -> float:
     """The cohort members' mean gain, summed over the paragraph's shapes.
 
-    Mean gains are kept by n-gram in the writer's view cache, so a re-scored paragraph costs one
-    lookup per shape; a paragraph with new n-grams asks all members at once
-    (:class:`_CohortShapeModel`) for the whole paragraph.
+    Mean gains depend on the members alone and are kept by n-gram in the cohort's cache, shared
+    by every view scored against it, so a re-scored paragraph costs one lookup per shape; a
+    paragraph with new n-grams asks all members at once (:class:`_CohortShapeModel`).
     """
-    memo: dict[str, float] | None = view.cache.get("cohort_gains")
-    if memo is None or view.cache.get("cohort_gains_of") is not cohort:
-        memo = view.cache["cohort_gains"] = {}
-        view.cache["cohort_gains_of"] = cohort
+    memo: dict[str, float] = cohort.cache.setdefault("mean_gains", {})
     keys = _shape_keys(shapes)
     found = list(map(memo.get, keys))
     if None in found:
-        means = _CohortShapeModel.of(view, cohort).mean_gains(shapes)
+        means = _CohortShapeModel.of(cohort).mean_gains(shapes)
         memo.update(zip(keys, means, strict=True))
         return math.fsum(means)
     return math.fsum(found)  # type: ignore[arg-type]  # no None
