@@ -246,6 +246,7 @@ def verdict(source: str, done: Any) -> P.BlockVerdict:
         surprise=None if chosen.z is None else round(chosen.z, 4),
         reason=done.reason,
         candidates=[_candidate_report(c) for c in done.candidates],
+        drift_change=done.drift_change,
     )
 
 

@@ -31,7 +31,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, TypeVar, Union, get_args, get_origin
 
-PROTOCOL_VERSION: int = 2
+PROTOCOL_VERSION: int = 3
 """Bumped on any incompatible change. A client that sees a different value in ``hello`` tells the
 daemon to ``shutdown`` and starts a fresh one instead of speaking to it (dmypy/gopls habit).
 Read it as ``protocol.PROTOCOL_VERSION`` at call time, not by ``from  import``: tests fake an
@@ -536,6 +536,10 @@ class BlockVerdict(Message):
     reason: str | None = None
     """When unchanged, why, in a sentence for the user."""
     candidates: list[CandidateReport] = field(default_factory=list)
+    drift_change: str = ""
+    """The drift change as the writer is shown it ("0.83 → 0.41", or with the surprise when
+    both ends round alike), formatted once by the daemon so every editor shows what was decided
+    (:attr:`inkmod.generation.rewrite.ParagraphRewrite.drift_change`)."""
 
 
 @dataclass

@@ -106,7 +106,15 @@ class RewriteOutcome:
         if len(self.paragraphs) == 1:
             out["original"] = self.paragraphs[0]["original"]
             out["rewrite"] = self.paragraphs[0]["rewrite"]
+        out["drift_change"] = shown_drift_change(self.paragraphs)
         return out
+
+
+def shown_drift_change(paragraphs: list[dict[str, Any]]) -> str:
+    """The daemon's drift change of the units that changed, as editors show it after "drift"
+    ("0.83 → 0.41"; several units joined by "; "). Editors print this text and format no scores
+    themselves, so they all show what the daemon decided."""
+    return "; ".join(p["drift_change"] for p in paragraphs if p["changed"] and p["drift_change"])
 
 
 async def resolve_code_action(ls: InkmodLanguageServer, action: lsp.CodeAction) -> lsp.CodeAction:
@@ -208,10 +216,13 @@ async def rewrite(ls: InkmodLanguageServer, request: RewriteRequest) -> RewriteO
         replacements = convert.minimal_replacements(original, new_text, base=target[0])
         edits = convert.text_edits(replacements, positions)
         edit = convert.workspace_edit(request.uri, version, edits, ls.document_changes)
-        outcome_message = f"{len(edits)} edit(s) ready (written by your {result.model})"
-        return RewriteOutcome(
+        outcome = RewriteOutcome(
             edit, version, len(edits), paragraphs, time.monotonic() - started, result.model
         )
+        change = shown_drift_change(paragraphs)
+        shown = f"drift {change}, " if change else ""
+        outcome_message = f"{len(edits)} edit(s) ready ({shown}written by your {result.model})"
+        return outcome
     except RewriteError as exc:
         outcome_message = exc.message
         raise
@@ -312,6 +323,7 @@ def apply_verdicts(original: str, result: RewriteResult) -> tuple[str, list[dict
             "changed": b.changed,
             "preservation": b.preservation,
             "reason": b.reason,
+            "drift_change": b.drift_change,
         }
         for b in result.blocks
     ]

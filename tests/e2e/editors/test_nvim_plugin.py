@@ -204,7 +204,9 @@ def test_rewrite_changes_the_paragraph_at_the_cursor_only(full_run: dict[str, An
     assert middle and middle != [before[target]] and "".join(middle).strip()
     summary = rewrite["data"]["result"]
     assert summary["rewrite"]["surprise"] < summary["original"]["surprise"]
-    assert any(m["text"].startswith("InkMod: rewrote the paragraph") for m in full_run["messages"])
+    # The editor shows the daemon's wording of the drift change, not a figure of its own.
+    shown = f"InkMod: rewrote the paragraph (drift {summary['drift_change']})."
+    assert summary["drift_change"] and any(m["text"] == shown for m in full_run["messages"])
 
 
 @pytest_slow

@@ -225,6 +225,11 @@ async def test_resolve_returns_a_versioned_edit_with_lower_drift(env: Env) -> No
     assert result["rewrite"]["surprise"] < result["original"]["surprise"]
     # the 0-1 score saturates at 1.00 for text this far from the writer; the surprise orders it
     assert result["rewrite"]["score"] <= result["original"]["score"]
+    # What editors show is the daemon's wording of that change, with the figures decided on.
+    before, after = result["original"]["score"], result["rewrite"]["score"]
+    assert result["drift_change"].startswith(f"{before:.2f} → {after:.2f}")
+    if f"{before:.2f}" == f"{after:.2f}":
+        assert "surprise" in result["drift_change"]
     new_text = apply_edits(TEXT, edits)
     assert new_text.splitlines()[line] in {in_the_voice(TEXT.splitlines()[line], s) for s in (0, 1)}
     assert new_text.splitlines()[:line] == TEXT.splitlines()[:line]

@@ -590,16 +590,14 @@ function M.command_range(bufnr, opts)
   return { start = pos, ['end'] = pos }, false
 end
 
+--- The drift change of a resolved rewrite, as the daemon worded it (`result.drift_change`):
+--- the plugin formats no scores itself, so it shows what was decided.
 local function describe_result(data)
   local result = type(data) == 'table' and data.result or nil
-  if type(result) ~= 'table' or type(result.original) ~= 'table' or type(result.rewrite) ~= 'table' then
+  if type(result) ~= 'table' or type(result.drift_change) ~= 'string' or result.drift_change == '' then
     return ''
   end
-  local before, after = result.original.score, result.rewrite.score
-  if type(before) == 'number' and type(after) == 'number' then
-    return string.format(' (drift %.2f → %.2f)', before, after)
-  end
-  return ''
+  return ' (drift ' .. result.drift_change .. ')'
 end
 
 local function apply(client, edit, bufnr, what)
