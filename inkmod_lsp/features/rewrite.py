@@ -106,15 +106,16 @@ class RewriteOutcome:
         if len(self.paragraphs) == 1:
             out["original"] = self.paragraphs[0]["original"]
             out["rewrite"] = self.paragraphs[0]["rewrite"]
-        out["drift_change"] = shown_drift_change(self.paragraphs)
+        out["drift_change"] = self.drift_change
         return out
 
-
-def shown_drift_change(paragraphs: list[dict[str, Any]]) -> str:
-    """The daemon's drift change of the units that changed, as editors show it after "drift"
-    ("0.83 → 0.41"; several units joined by "; "). Editors print this text and format no scores
-    themselves, so they all show what the daemon decided."""
-    return "; ".join(p["drift_change"] for p in paragraphs if p["changed"] and p["drift_change"])
+    @property
+    def drift_change(self) -> str:
+        """The daemon's drift change of the units that changed, as editors show it after "drift"
+        ("0.83 → 0.41"; several units joined by "; "). Editors print this text and format no
+        scores themselves, so they all show what the daemon decided."""
+        changed = (p["drift_change"] for p in self.paragraphs if p["changed"])
+        return "; ".join(change for change in changed if change)
 
 
 async def resolve_code_action(ls: InkmodLanguageServer, action: lsp.CodeAction) -> lsp.CodeAction:
@@ -219,8 +220,7 @@ async def rewrite(ls: InkmodLanguageServer, request: RewriteRequest) -> RewriteO
         outcome = RewriteOutcome(
             edit, version, len(edits), paragraphs, time.monotonic() - started, result.model
         )
-        change = shown_drift_change(paragraphs)
-        shown = f"drift {change}, " if change else ""
+        shown = f"drift {outcome.drift_change}, " if outcome.drift_change else ""
         outcome_message = f"{len(edits)} edit(s) ready ({shown}written by your {result.model})"
         return outcome
     except RewriteError as exc:
